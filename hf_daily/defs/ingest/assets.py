@@ -1,0 +1,67 @@
+import dagster as dg
+
+from hf_daily import pipeline
+from hf_daily.defs.metadata import days_label, table_metadata, table_spec
+from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
+from hf_daily.defs.resources import DailyPapersResource, StorageResource
+
+
+class FetchConfig(dg.Config):
+    refresh: bool = False
+    """Fetch again even when the day is stored; the new fetch is kept beside the old ones."""
+
+
+@dg.asset(
+    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb", group_name="ingest",
+    kinds={"duckdb"}, metadata=table_metadata("raw_responses"),
+    description="Daily Papers API responses for the day, stored verbatim so that nothing downstream fetches again.",
+)
+def raw_responses(
+    context: dg.AssetExecutionContext, config: FetchConfig, storage: StorageResource, daily_papers: DailyPapersResource
+) -> dg.MaterializeResult:
+    days = partition_days(context)
+    report = pipeline.fetch_days(
+        storage.warehouse(), daily_papers.fetch_day, days, refresh=config.refresh,
+        on_day=lambda done, total: context.log.info(f"fetched {done}/{total} days") if total > 1 else None,
+    )
+    return dg.MaterializeResult(metadata={
+        "days": days_label(days),
+        "source": daily_papers.describe(),
+        "fetched_days": len(report.fetched),
+        "unchanged_days": len(report.unchanged),
+        "already_stored_days": len(report.skipped),
+        "pages": report.pages,
+        "papers_fetched": report.papers,
+    })
+
+
+NORMALIZED = ["papers", "authors", "organizations", "upvote_snapshots"]
+
+
+@dg.multi_asset(
+    specs=[table_spec(name, "ingest", [raw_responses]) for name in NORMALIZED],
+    check_specs=[
+        dg.AssetCheckSpec("unique_paper_ids", asset="papers",
+                          description="The API listed no paper twice on one day."),
+        dg.AssetCheckSpec("counts_match_raw_responses", asset="papers",
+                          description="Each day has one row per distinct paper in its latest raw response."),
+    ],
+    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb",
+)
+def normalized_papers(context: dg.AssetExecutionContext, storage: StorageResource):
+    """Papers, authors, organizations and upvote snapshots, typed, from the stored raw responses."""
+    days = partition_days(context)
+    report = pipeline.normalize_days(storage.warehouse(), days)
+    for name in NORMALIZED:
+        yield dg.MaterializeResult(asset_key=name, metadata={"days": days_label(days), "dagster/row_count": report.rows[name]})
+    yield dg.AssetCheckResult(
+        check_name="unique_paper_ids", asset_key="papers", passed=not report.duplicate_ids,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"duplicates_dropped": {str(d): ids for d, ids in report.duplicate_ids.items()}},
+    )
+    mismatched = {str(d): [n, report.raw_papers_per_day[d]] for d, n in report.papers_per_day.items()
+                  if n != report.raw_papers_per_day[d]}
+    yield dg.AssetCheckResult(
+        check_name="counts_match_raw_responses", asset_key="papers", passed=not mismatched,
+        metadata={"mismatched_days (rows, raw)": mismatched},
+    )

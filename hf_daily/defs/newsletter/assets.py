@@ -1,0 +1,51 @@
+import base64
+
+import dagster as dg
+
+from hf_daily import pipeline
+from hf_daily.defs.metadata import days_label, table_metadata
+from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
+from hf_daily.defs.resources import StorageResource
+
+
+def _inline_png(path) -> dg.MetadataValue:
+    # The UI renders Markdown metadata, so a data URI shows the chart right in the asset's page.
+    encoded = base64.b64encode(path.read_bytes()).decode()
+    return dg.MetadataValue.md(f"![{path.name}](data:image/png;base64,{encoded})")
+
+
+@dg.asset(
+    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb", group_name="newsletter",
+    deps=["papers", "daily_keyword_counts"], kinds={"matplotlib"},
+    description="The day's charts, kept per day: papers over the trailing 30 days, and a Chinese keyword word cloud.",
+)
+def charts(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.MaterializeResult:
+    days = partition_days(context)
+    paths = pipeline.chart_days(storage.warehouse(), days, storage.path)
+    last = paths[days[-1]]
+    return dg.MaterializeResult(metadata={
+        "days": days_label(days),
+        "trend_chart_path": dg.MetadataValue.path(str(last["trend_chart"])),
+        "word_cloud_path": dg.MetadataValue.path(str(last["word_cloud"])),
+        "trend_chart": _inline_png(last["trend_chart"]),
+        "word_cloud": _inline_png(last["word_cloud"]),
+    })
+
+
+@dg.asset(
+    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb", group_name="newsletter",
+    deps=["paper_translations", "hot_fields", "authors", "organizations", charts], kinds={"markdown", "duckdb"},
+    metadata=table_metadata("newsletter_issues"),
+    description="The day's Chinese newsletter issue, written to data/issues/YYYY-MM-DD.md.",
+)
+def newsletter_issue(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.MaterializeResult:
+    days = partition_days(context)
+    issues = pipeline.issue_days(storage.warehouse(), days, storage.path)
+    path, markdown, issue = issues[days[-1]]
+    return dg.MaterializeResult(metadata={
+        "days": days_label(days),
+        "path": dg.MetadataValue.path(str(path)),
+        "paper_count": len(issue.papers),
+        "hot_fields": "、".join(name for name, _ in issue.hot_fields) or "none",
+        "preview": dg.MetadataValue.md(markdown),
+    })

@@ -1,0 +1,90 @@
+import datetime as dt
+import os
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from hf_daily.api import ArchiveSource, DailyPapersClient, RawPage
+from hf_daily.translate import Translator, TranslatorConfig, load_translator
+from hf_daily.warehouse import Warehouse
+
+
+class StorageResource(dg.ConfigurableResource):
+    """Where hf-daily keeps everything: the DuckDB warehouse and the issue, chart and model files."""
+
+    data_dir: str = Field(default="data", description="Folder for warehouse.duckdb, issues/, charts/ and models/.")
+    lock_timeout_s: float = Field(
+        default=300.0, description="How long to wait for another process's DuckDB write lock before failing."
+    )
+
+    @property
+    def path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.path / "warehouse.duckdb"
+
+    def warehouse(self) -> Warehouse:
+        return Warehouse(self.warehouse_path, lock_timeout=self.lock_timeout_s)
+
+
+class DailyPapersResource(dg.ConfigurableResource):
+    """The Daily Papers source: the Hugging Face API, or a folder of saved responses when archive_dir is set."""
+
+    base_url: str = Field(default="https://huggingface.co", description="Root of the Hugging Face API.")
+    archive_dir: str | None = Field(
+        default=None, description="Read YYYY-MM-DD.json files from this folder instead of calling the API."
+    )
+    timeout_s: float = Field(default=30.0, description="Timeout of one HTTP request.")
+    retries: int = Field(default=5, description="Retries on HTTP 429/5xx and connection errors.")
+
+    def fetch_day(self, day: dt.date) -> list[RawPage]:
+        if self.archive_dir:
+            return ArchiveSource(self.archive_dir).fetch_day(day)
+        # The token is read here, never stored in config, so it cannot reach run logs or the UI.
+        client = DailyPapersClient(
+            base_url=self.base_url, token=os.environ.get("HF_TOKEN"), timeout=self.timeout_s, retries=self.retries
+        )
+        return client.fetch_day(day)
+
+    def describe(self) -> str:
+        return f"archive {self.archive_dir}" if self.archive_dir else f"API {self.base_url}"
+
+
+class TranslatorResource(dg.ConfigurableResource):
+    """The English-to-Chinese translator (see the README for choosing a model and backend)."""
+
+    backend: str = Field(default="causal", description="'causal' (instruction-tuned LM) or 'seq2seq' (MarianMT).")
+    model: str = Field(
+        default="offline",
+        description="'offline' (bundled Qwen2.5-Coder-1.5B-Instruct GGUF), a hub model id, or a local folder.",
+    )
+    gguf_file: str | None = Field(default=None, description="A GGUF file inside `model`, or a path to one.")
+    device: str = Field(default="auto", description="'auto', 'cpu' or 'cuda'.")
+    max_new_tokens: int = Field(default=512, description="Longest translation, in tokens.")
+    batch_size: int = Field(default=4, description="Texts translated together.")
+
+    def translator(self, data_dir: str) -> Translator:
+        return load_translator(TranslatorConfig(
+            backend=self.backend, model=self.model, gguf_file=self.gguf_file, data_dir=data_dir,
+            device=self.device, max_new_tokens=self.max_new_tokens, batch_size=self.batch_size,
+        ))
+
+
+def default_resources() -> dict[str, dg.ConfigurableResource]:
+    """Resources from the environment, so `dagster dev` and the CLI agree without a config file."""
+    env = os.environ.get
+    return {
+        "storage": StorageResource(data_dir=env("HF_DAILY_DATA_DIR", "data")),
+        "daily_papers": DailyPapersResource(
+            base_url=env("HF_DAILY_BASE_URL", "https://huggingface.co"),
+            archive_dir=env("HF_DAILY_ARCHIVE_DIR") or None,
+        ),
+        "translator": TranslatorResource(
+            backend=env("HF_DAILY_TRANSLATOR_BACKEND", "causal"),
+            model=env("HF_DAILY_TRANSLATOR_MODEL", "offline"),
+            gguf_file=env("HF_DAILY_TRANSLATOR_GGUF_FILE") or None,
+        ),
+    }

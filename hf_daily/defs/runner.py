@@ -1,0 +1,75 @@
+"""Run the daily job from Python or the command line, against the same Dagster instance as the UI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from hf_daily.defs.partitions import FIRST_DAY
+
+# Runs queue for the DuckDB pool instead of failing on its single-writer lock; telemetry would try the network.
+INSTANCE_YAML = """\
+concurrency:
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def dagster_home(data_dir: str | os.PathLike) -> Path:
+    """DAGSTER_HOME if set, else data/dagster_home, created with hf-daily's instance settings."""
+    home = Path(os.environ.get("DAGSTER_HOME") or Path(data_dir).resolve() / "dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(INSTANCE_YAML)
+    return home
+
+
+def parse_day(text: str) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-12-26") from None
+    first = dt.date.fromisoformat(FIRST_DAY)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    if not first <= day < today:
+        raise ValueError(
+            f"{day} has no Daily Papers partition: days run from {first} (the first day of Daily Papers) "
+            f"to yesterday ({today - dt.timedelta(days=1)}, UTC)"
+        )
+    return day
+
+
+def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = "data", archive_dir: str | None = None,
+                refresh: bool = False, per_day: bool = False, translator: dict | None = None,
+                raise_on_error: bool = True) -> list[dg.ExecuteInProcessResult]:
+    """Materialize every asset for a day or a range of days: one run for the range, or one run per day."""
+    from hf_daily.definitions import defs
+
+    end = end or start
+    if end < start:
+        raise ValueError(f"the range ends ({end}) before it starts ({start})")
+    resources = {
+        "storage": {"config": {"data_dir": data_dir}},
+    }
+    if archive_dir:
+        resources["daily_papers"] = {"config": {"archive_dir": archive_dir}}
+    if translator:
+        resources["translator"] = {"config": translator}
+    run_config = {"resources": resources, "ops": {"raw_responses": {"config": {"refresh": refresh}}}}
+    os.environ["DAGSTER_HOME"] = str(dagster_home(data_dir))
+    job = defs.get_job_def("daily_issue_job")
+    with dg.DagsterInstance.get() as instance:
+        if per_day or start == end:
+            days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+            return [job.execute_in_process(run_config=run_config, instance=instance, partition_key=d.isoformat(),
+                                           raise_on_error=raise_on_error) for d in days]
+        tags = {"dagster/asset_partition_range_start": start.isoformat(),
+                "dagster/asset_partition_range_end": end.isoformat()}
+        return [job.execute_in_process(run_config=run_config, instance=instance, tags=tags,
+                                       raise_on_error=raise_on_error)]

@@ -1,0 +1,204 @@
+"""Turn raw Daily Papers responses into typed rows.
+
+The output is one :class:`NormalizedDay` of DataFrames whose columns match the
+warehouse tables exactly (see ``hf_daily.warehouse``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import pandas as pd
+
+from hf_daily.api import RawPage, parse_page
+
+log = logging.getLogger(__name__)
+
+# New-style (2501.01234, 2501.01234v2) and old-style (hep-th/9901001, math.GT/0309136) arXiv ids.
+_ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}(v\d+)?|[a-z-]+(\.[A-Z]{2})?/\d{7}(v\d+)?)$")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_WHITESPACE = re.compile(r"\s+")
+
+PAPER_COLUMNS = [
+    "day", "paper_id", "rank", "title", "abstract", "hf_url", "arxiv_url", "published_at",
+    "submitted_on_daily_at", "upvotes", "num_comments", "github_repo", "github_stars",
+    "project_page", "ai_summary", "ai_keywords", "organization_id", "fetched_at",
+]
+AUTHOR_COLUMNS = ["day", "paper_id", "position", "name", "hf_username"]
+ORGANIZATION_COLUMNS = ["organization_id", "name", "fullname", "avatar_url"]
+UPVOTE_SNAPSHOT_COLUMNS = ["day", "paper_id", "fetched_at", "upvotes", "num_comments"]
+
+
+@dataclass
+class NormalizedDay:
+    day: dt.date
+    papers: pd.DataFrame
+    authors: pd.DataFrame
+    organizations: pd.DataFrame
+    upvote_snapshots: pd.DataFrame
+    duplicate_ids: list[str]
+
+
+def unwrap(text: str | None) -> str:
+    """Join hard-wrapped lines, keeping paragraph breaks.
+
+    Older API responses carry arXiv's 80-column line breaks inside titles and abstracts.
+    """
+    if not text:
+        return ""
+    paragraphs = (_WHITESPACE.sub(" ", p).strip() for p in _PARAGRAPH_BREAK.split(text))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def hf_url(paper_id: str) -> str:
+    return f"https://huggingface.co/papers/{quote(paper_id, safe='.')}"
+
+
+def arxiv_url(paper_id: str) -> str | None:
+    """The arXiv abstract page, or None for ids that are not arXiv ids (HF also lists non-arXiv papers)."""
+    return f"https://arxiv.org/abs/{paper_id}" if _ARXIV_ID.match(paper_id) else None
+
+
+def http_url(value: object) -> str | None:
+    """Keep a link from the data only if it is an absolute http(s) URL; anything else could run script."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE) or any(c in url for c in "\n\r\t <>\"'`"):
+        return None
+    return url
+
+
+def _timestamp(value: object) -> dt.datetime | None:
+    """ISO-8601 from the API as naive UTC (the warehouse stores UTC throughout)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _text(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _keywords(value: object) -> list[str] | None:
+    if not isinstance(value, list):
+        return None
+    return [k.strip() for k in value if isinstance(k, str) and k.strip()]
+
+
+def normalize_day(day: dt.date, fetches: list[list[RawPage]]) -> NormalizedDay:
+    """Normalize one day from all of its stored fetches, oldest first.
+
+    Paper rows come from the latest fetch; upvote snapshots come from every fetch,
+    so re-fetching a day later never loses the earlier counts.
+    """
+    latest = fetches[-1] if fetches else []
+    items = [item for page in latest for item in parse_page(page.body, day=day, url=page.url)]
+    fetched_at = _naive_utc(latest[0].fetched_at) if latest else None
+
+    papers, authors, organizations = [], [], {}
+    seen: set[str] = set()
+    duplicates: list[str] = []
+    for item in items:
+        paper = item["paper"]
+        paper_id = paper["id"].strip()
+        if paper_id in seen:
+            # The API has been seen to repeat a paper across pages; the first (higher-ranked) one wins.
+            duplicates.append(paper_id)
+            continue
+        seen.add(paper_id)
+        org = paper.get("organization") or item.get("organization")
+        org_id = None
+        if isinstance(org, dict) and isinstance(org.get("_id"), str):
+            org_id = org["_id"]
+            organizations[org_id] = {
+                "organization_id": org_id,
+                "name": _text(org.get("name")),
+                "fullname": _text(org.get("fullname")),
+                "avatar_url": http_url(org.get("avatar")),
+            }
+        papers.append({
+            "day": day,
+            "paper_id": paper_id,
+            "rank": len(papers) + 1,
+            "title": unwrap(paper.get("title")),
+            "abstract": unwrap(paper.get("summary") or item.get("summary")),
+            "hf_url": hf_url(paper_id),
+            "arxiv_url": arxiv_url(paper_id),
+            "published_at": _timestamp(paper.get("publishedAt")),
+            "submitted_on_daily_at": _timestamp(paper.get("submittedOnDailyAt")),
+            "upvotes": _int(paper.get("upvotes")) or 0,
+            "num_comments": _int(item.get("numComments")) or 0,
+            "github_repo": http_url(paper.get("githubRepo")),
+            "github_stars": _int(paper.get("githubStars")),
+            "project_page": http_url(paper.get("projectPage")),
+            "ai_summary": unwrap(paper.get("ai_summary")) or None,
+            "ai_keywords": _keywords(paper.get("ai_keywords")),
+            "organization_id": org_id,
+            "fetched_at": fetched_at,
+        })
+        for position, author in enumerate(paper.get("authors") or [], start=1):
+            if not isinstance(author, dict) or not _text(author.get("name")):
+                continue
+            user = author.get("user") if isinstance(author.get("user"), dict) else {}
+            authors.append({
+                "day": day,
+                "paper_id": paper_id,
+                "position": position,
+                "name": _WHITESPACE.sub(" ", author["name"]).strip(),
+                "hf_username": _text(user.get("user")),
+            })
+    if duplicates:
+        log.warning("%s: %d duplicate paper ids dropped: %s", day, len(duplicates), ", ".join(duplicates))
+
+    snapshots = {}
+    for fetch in fetches:
+        if not fetch:
+            continue
+        at = _naive_utc(fetch[0].fetched_at)
+        for page in fetch:
+            for item in parse_page(page.body, day=day, url=page.url):
+                paper = item["paper"]
+                key = (paper["id"].strip(), at)
+                snapshots.setdefault(key, {
+                    "day": day,
+                    "paper_id": key[0],
+                    "fetched_at": at,
+                    "upvotes": _int(paper.get("upvotes")) or 0,
+                    "num_comments": _int(item.get("numComments")) or 0,
+                })
+
+    return NormalizedDay(
+        day=day,
+        papers=pd.DataFrame(papers, columns=PAPER_COLUMNS),
+        authors=pd.DataFrame(authors, columns=AUTHOR_COLUMNS),
+        organizations=pd.DataFrame(list(organizations.values()), columns=ORGANIZATION_COLUMNS),
+        upvote_snapshots=pd.DataFrame(list(snapshots.values()), columns=UPVOTE_SNAPSHOT_COLUMNS),
+        duplicate_ids=duplicates,
+    )

@@ -1,0 +1,390 @@
+"""The daily steps over the warehouse, one function per step, each for a list of days.
+
+These are plain functions (no Dagster): the assets in ``hf_daily.defs`` call them
+and report what they return. Each step reads what it needs, does its slow work
+with no connection open, and then replaces its days' rows in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from hf_daily import warehouse as wh
+from hf_daily.api import RawPage, parse_page
+from hf_daily.normalize import normalize_day
+from hf_daily.render import Issue, IssuePaper, render_issue
+from hf_daily.translate import Translator, source_hash
+
+log = logging.getLogger(__name__)
+
+Fetch = Callable[[dt.date], list[RawPage]]
+
+
+def write_atomically(path: Path, data: str | bytes) -> Path:
+    """Write a file so that readers see the old or the new content, never a half-written one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# --- fetch ---------------------------------------------------------------------------------------
+
+@dataclass
+class FetchReport:
+    fetched: list[dt.date] = field(default_factory=list)
+    unchanged: list[dt.date] = field(default_factory=list)
+    skipped: list[dt.date] = field(default_factory=list)
+    pages: int = 0
+    papers: int = 0
+
+
+def fetch_days(warehouse: wh.Warehouse, fetch: Fetch, days: Sequence[dt.date], refresh: bool = False,
+               on_day: Callable[[int, int], None] | None = None) -> FetchReport:
+    """Fetch and keep every day not fetched yet (all of them when ``refresh``)."""
+    report = FetchReport()
+    with warehouse.connect() as con:
+        have = wh.fetched_days(con, list(days))
+    for done, day in enumerate(days, start=1):
+        if day in have and not refresh:
+            report.skipped.append(day)
+        else:
+            pages = fetch(day)  # slow network work: no connection held
+            with warehouse.connect() as con:
+                fetch_id = wh.store_fetch(con, day, pages) if pages else None
+            (report.fetched if fetch_id else report.unchanged).append(day)
+            report.pages += len(pages)
+            report.papers += sum(len(parse_page(p.body, day=day, url=p.url)) for p in pages)
+        if on_day:
+            on_day(done, len(days))
+    return report
+
+
+# --- normalize -----------------------------------------------------------------------------------
+
+@dataclass
+class NormalizeReport:
+    rows: dict[str, int]
+    papers_per_day: dict[dt.date, int]
+    raw_papers_per_day: dict[dt.date, int]  # distinct ids in the latest fetch
+    duplicate_ids: dict[dt.date, list[str]]
+
+
+def normalize_days(warehouse: wh.Warehouse, days: Sequence[dt.date]) -> NormalizeReport:
+    with warehouse.connect() as con:
+        normalized = [normalize_day(day, wh.stored_fetches(con, day)) for day in days]
+        frames = {
+            name: pd.concat([getattr(n, name) for n in normalized], ignore_index=True)
+            for name in ("papers", "authors", "upvote_snapshots")
+        }
+        organizations = pd.concat([n.organizations for n in normalized], ignore_index=True)
+        organizations = organizations.drop_duplicates("organization_id", keep="last")
+        wh.replace_days(con, list(days), frames, upserts={"organizations": organizations})
+        raw = {}
+        for day in days:
+            fetches = wh.stored_fetches(con, day)
+            ids = {item["paper"]["id"].strip() for p in (fetches[-1] if fetches else [])
+                   for item in parse_page(p.body, day=day, url=p.url)}
+            raw[day] = len(ids)
+    return NormalizeReport(
+        rows={name: len(frame) for name, frame in frames.items()} | {"organizations": len(organizations)},
+        papers_per_day={n.day: len(n.papers) for n in normalized},
+        raw_papers_per_day=raw,
+        duplicate_ids={n.day: n.duplicate_ids for n in normalized if n.duplicate_ids},
+    )
+
+
+def day_counts(warehouse: wh.Warehouse, table: str, days: Sequence[dt.date]) -> dict[dt.date, int]:
+    with warehouse.connect() as con:
+        rows = con.execute(
+            f"SELECT day, count(*) FROM {table} WHERE day IN (SELECT unnest(?)) GROUP BY day", [list(days)]
+        ).fetchall()
+    counts = dict(rows)
+    return {day: counts.get(day, 0) for day in days}
+
+
+# --- translate -----------------------------------------------------------------------------------
+
+@dataclass
+class TranslateReport:
+    model_id: str
+    papers: int
+    cache_hits: int
+    translated: int
+    seconds: float
+    untranslated: list[tuple[dt.date, str]]
+
+
+def _eta(done: int, total: int, elapsed: float) -> str:
+    if not done:
+        return "unknown"
+    return f"{elapsed / done * (total - done):.0f} s"
+
+
+def translate_days(warehouse: wh.Warehouse, translator: Translator, days: Sequence[dt.date],
+                   progress: Callable[[str], None] = log.info, batch_size: int = 4) -> TranslateReport:
+    """Translate every title and abstract of the days that the cache does not already hold."""
+    with warehouse.connect() as con:
+        papers = con.execute(
+            "SELECT day, paper_id, title, abstract FROM papers WHERE day IN (SELECT unnest(?)) ORDER BY day, rank",
+            [list(days)],
+        ).fetchall()
+        wanted = {(pid, f, source_hash(text)) for _, pid, title, abstract in papers
+                  for f, text in (("title", title), ("abstract", abstract)) if text}
+        cached = {
+            (pid, f, h): text
+            for pid, f, h, text in con.execute(
+                "SELECT paper_id, field, source_hash, text_zh FROM translation_cache WHERE model_id = ?",
+                [translator.model_id],
+            ).fetchall()
+            if (pid, f, h) in wanted
+        }
+    todo: list[tuple[str, str, str, str]] = []  # (paper_id, field, hash, text)
+    queued: set[tuple[str, str, str]] = set()
+    for _, pid, title, abstract in papers:
+        for f, text in (("title", title), ("abstract", abstract)):
+            key = (pid, f, source_hash(text))
+            if text and key not in cached and key not in queued:
+                queued.add(key)
+                todo.append((*key, text))
+    hits = len(wanted) - len(todo)
+    started = time.monotonic()
+    if todo:
+        progress(f"translating {len(todo)} texts with {translator.model_id} ({hits} already cached)")
+    # Titles first: they are short, so a day's issue gets its headings early if a run is cut short.
+    todo.sort(key=lambda t: (t[1] != "title", len(t[3])))
+    for start in range(0, len(todo), batch_size):
+        batch = todo[start:start + batch_size]
+        t0 = time.monotonic()
+        outputs = translator.translate([t[3] for t in batch], batch[0][1]) if len({t[1] for t in batch}) == 1 else [
+            translator.translate([t[3]], t[1])[0] for t in batch
+        ]
+        seconds = (time.monotonic() - t0) / len(batch)
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        rows = pd.DataFrame(
+            [{"paper_id": pid, "field": f, "source_hash": h, "model_id": translator.model_id,
+              "text_zh": out.strip(), "seconds": seconds, "translated_at": now}
+             for (pid, f, h, _), out in zip(batch, outputs) if out and out.strip()],
+            columns=wh.TABLES["translation_cache"].column_names,
+        )
+        # Keep each batch as soon as it is done, so a crash or cancel loses at most one batch.
+        with warehouse.connect() as con:
+            wh.upsert(con, "translation_cache", rows)
+        for (pid, f, h, _), out in zip(batch, outputs):
+            if out and out.strip():
+                cached[(pid, f, h)] = out.strip()
+        done = start + len(batch)
+        progress(f"translated {done}/{len(todo)} texts, {len(todo) - done} left, "
+                 f"ETA {_eta(done, len(todo), time.monotonic() - started)}")
+    rows, untranslated = [], []
+    for day, pid, title, abstract in papers:
+        title_zh = cached.get((pid, "title", source_hash(title)))
+        abstract_zh = cached.get((pid, "abstract", source_hash(abstract))) if abstract else ""
+        if title_zh is None or abstract_zh is None:
+            untranslated.append((day, pid))
+            continue
+        rows.append({"day": day, "paper_id": pid, "title_zh": title_zh, "abstract_zh": abstract_zh,
+                     "model_id": translator.model_id})
+    with warehouse.connect() as con:
+        wh.replace_days(con, list(days), {
+            "paper_translations": pd.DataFrame(rows, columns=wh.TABLES["paper_translations"].column_names)})
+    return TranslateReport(translator.model_id, len(papers), hits, len(todo), time.monotonic() - started, untranslated)
+
+
+# --- keywords and fields -------------------------------------------------------------------------
+
+def _papers_with_translations(con, days: Sequence[dt.date]) -> list[dict]:
+    frame = con.execute(
+        """SELECT p.day, p.paper_id, p.title, p.abstract, p.ai_keywords, t.title_zh, t.abstract_zh
+           FROM papers p LEFT JOIN paper_translations t USING (day, paper_id)
+           WHERE p.day IN (SELECT unnest(?)) ORDER BY p.day, p.rank""",
+        [list(days)],
+    ).df()
+    return frame.to_dict("records")
+
+
+def _unique(items) -> list[str]:
+    seen, out = set(), []
+    for item in items:
+        key = item.strip()
+        if key and key.lower() not in seen:
+            seen.add(key.lower())
+            out.append(key)
+    return out
+
+
+def keyword_days(warehouse: wh.Warehouse, days: Sequence[dt.date], top_n: int = 8) -> dict[str, int]:
+    """Each paper's English keywords (HF's, else our own) and Chinese keywords, and the days' counts."""
+    from hf_daily.keywords import chinese_keywords, extract_english_keywords
+
+    with warehouse.connect() as con:
+        papers = _papers_with_translations(con, days)
+    rows = []
+    for p in papers:
+        hf_keywords = list(p["ai_keywords"]) if p["ai_keywords"] is not None else []
+        english = _unique(hf_keywords) or _unique(extract_english_keywords(p["title"], p["abstract"], top_n=top_n))
+        source = "hf" if _unique(hf_keywords) else "extracted"
+        rows += [{"day": p["day"], "paper_id": p["paper_id"], "lang": "en", "keyword": k, "source": source,
+                  "rank": i} for i, k in enumerate(english, start=1)]
+        zh_text = "。".join(t for t in (p["title_zh"], p["abstract_zh"]) if isinstance(t, str) and t)
+        chinese = _unique(chinese_keywords(zh_text, top_n=top_n)) if zh_text else []
+        rows += [{"day": p["day"], "paper_id": p["paper_id"], "lang": "zh", "keyword": k, "source": "jieba",
+                  "rank": i} for i, k in enumerate(chinese, start=1)]
+    keywords = pd.DataFrame(rows, columns=wh.TABLES["paper_keywords"].column_names)
+    counts = (keywords.groupby(["day", "lang", "keyword"], as_index=False)["paper_id"].nunique()
+              .rename(columns={"paper_id": "papers"}))
+    with warehouse.connect() as con:
+        wh.replace_days(con, list(days), {"paper_keywords": keywords, "daily_keyword_counts": counts})
+    return {"paper_keywords": len(keywords), "daily_keyword_counts": len(counts)}
+
+
+def field_days(warehouse: wh.Warehouse, days: Sequence[dt.date], top_n: int = 3) -> dict[dt.date, list[tuple[str, int]]]:
+    """Classify each paper into the topic taxonomy and rank the days' hot fields."""
+    from hf_daily.fields import classify_paper, hot_fields
+
+    with warehouse.connect() as con:
+        papers = _papers_with_translations(con, days)
+        keywords = con.execute(
+            "SELECT paper_id, day, list(keyword ORDER BY lang, rank) FROM paper_keywords "
+            "WHERE day IN (SELECT unnest(?)) GROUP BY paper_id, day", [list(days)]).fetchall()
+    keywords_of = {(day, pid): kws for pid, day, kws in keywords}
+    field_rows, per_day = [], {day: [] for day in days}
+    for p in papers:
+        kws = list(keywords_of.get((p["day"], p["paper_id"]), []))
+        if isinstance(p["title_zh"], str):
+            kws += [p["title_zh"], p["abstract_zh"] or ""]
+        fields = classify_paper(p["title"], p["abstract"], kws)
+        per_day[p["day"]].append(fields)
+        field_rows += [{"day": p["day"], "paper_id": p["paper_id"], "field": f} for f in fields]
+    hot = {day: hot_fields(per_day[day], top_n=top_n) for day in days}
+    hot_rows = [{"day": day, "rank": rank, "field": name, "papers": n}
+                for day in days for rank, (name, n) in enumerate(hot[day], start=1)]
+    with warehouse.connect() as con:
+        wh.replace_days(con, list(days), {
+            "paper_fields": pd.DataFrame(field_rows, columns=wh.TABLES["paper_fields"].column_names),
+            "hot_fields": pd.DataFrame(hot_rows, columns=wh.TABLES["hot_fields"].column_names),
+        })
+    return hot
+
+
+# --- charts --------------------------------------------------------------------------------------
+
+TREND_DAYS = 30
+
+
+def chart_dir(data_dir: Path, day: dt.date) -> Path:
+    """Each day keeps its own charts: a later day never overwrites them."""
+    return Path(data_dir) / "charts" / day.isoformat()
+
+
+def trend_counts(warehouse: wh.Warehouse, day: dt.date) -> pd.DataFrame:
+    """Papers per day over the trailing window; days never fetched are absent (unknown, not zero)."""
+    first = day - dt.timedelta(days=TREND_DAYS - 1)
+    with warehouse.connect() as con:
+        return con.execute(
+            """SELECT f.day, coalesce(p.papers, 0)::INTEGER AS papers
+               FROM (SELECT DISTINCT day FROM raw_responses WHERE day BETWEEN ? AND ?
+                     UNION SELECT DISTINCT day FROM papers WHERE day BETWEEN ? AND ?) f
+               LEFT JOIN (SELECT day, count(*) AS papers FROM papers WHERE day BETWEEN ? AND ? GROUP BY day) p
+               USING (day) ORDER BY f.day""",
+            [first, day] * 3,
+        ).df()
+
+
+def word_cloud_frequencies(warehouse: wh.Warehouse, day: dt.date) -> dict[str, int]:
+    """The day's Chinese keyword counts, or its English ones when nothing was translated."""
+    with warehouse.connect() as con:
+        rows = con.execute(
+            """SELECT lang, keyword, papers FROM daily_keyword_counts WHERE day = ?
+               ORDER BY papers DESC, keyword""", [day]).fetchall()
+    chinese = {k: n for lang, k, n in rows if lang == "zh"}
+    return chinese or {k: n for lang, k, n in rows if lang == "en"}
+
+
+def chart_days(warehouse: wh.Warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, dict[str, Path]]:
+    from hf_daily.charts import render_trend_chart, render_word_cloud
+
+    out = {}
+    for day in days:
+        folder = chart_dir(data_dir, day)
+        out[day] = {
+            "trend_chart": render_trend_chart(trend_counts(warehouse, day), day, folder / "trend.png"),
+            "word_cloud": render_word_cloud(word_cloud_frequencies(warehouse, day), folder / "wordcloud.png"),
+        }
+    return out
+
+
+# --- the issue -----------------------------------------------------------------------------------
+
+def issue_path(data_dir: Path, day: dt.date) -> Path:
+    return Path(data_dir) / "issues" / f"{day.isoformat()}.md"
+
+
+def build_issue(warehouse: wh.Warehouse, day: dt.date, data_dir: Path) -> Issue:
+    with warehouse.connect() as con:
+        papers = con.execute(
+            """SELECT p.paper_id, p.title, t.title_zh, t.abstract_zh, p.hf_url, p.arxiv_url, p.github_repo,
+                      p.project_page, p.upvotes, coalesce(o.fullname, o.name) AS organization,
+                      (SELECT list(a.name ORDER BY a.position) FROM authors a
+                        WHERE a.day = p.day AND a.paper_id = p.paper_id) AS authors,
+                      (SELECT list(DISTINCT e.day ORDER BY e.day) FROM papers e
+                        WHERE e.paper_id = p.paper_id AND e.day < p.day) AS previously_featured
+               FROM papers p
+               LEFT JOIN paper_translations t USING (day, paper_id)
+               LEFT JOIN organizations o USING (organization_id)
+               WHERE p.day = ? ORDER BY p.upvotes DESC, p.rank""",
+            [day],
+        ).fetchall()
+        hot = con.execute("SELECT field, papers FROM hot_fields WHERE day = ? ORDER BY rank", [day]).fetchall()
+    issue_file = issue_path(data_dir, day)
+    folder = chart_dir(data_dir, day)
+
+    def relative(path: Path) -> str | None:
+        return os.path.relpath(path, issue_file.parent).replace(os.sep, "/") if path.exists() else None
+
+    return Issue(
+        day=day,
+        papers=[
+            IssuePaper(
+                paper_id=pid, title=title, title_zh=title_zh or "", abstract_zh=abstract_zh or "", hf_url=hf,
+                arxiv_url=arxiv, github_repo=repo, project_page=page, upvotes=upvotes, organization=org,
+                authors=list(authors or []), previously_featured=list(previous or []),
+            )
+            for pid, title, title_zh, abstract_zh, hf, arxiv, repo, page, upvotes, org, authors, previous in papers
+        ],
+        hot_fields=[(name, n) for name, n in hot],
+        word_cloud=relative(folder / "wordcloud.png"),
+        trend_chart=relative(folder / "trend.png"),
+    )
+
+
+def issue_days(warehouse: wh.Warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, tuple[Path, str, Issue]]:
+    issues = {day: build_issue(warehouse, day, data_dir) for day in days}
+    out, rows = {}, []
+    for day, issue in issues.items():
+        markdown = render_issue(issue)
+        path = write_atomically(issue_path(data_dir, day), markdown)
+        out[day] = (path, markdown, issue)
+        rows.append({"day": day, "paper_count": len(issue.papers), "hot_fields": [n for n, _ in issue.hot_fields],
+                     "path": str(path), "markdown": markdown})
+    with warehouse.connect() as con:
+        wh.replace_days(con, list(days), {
+            "newsletter_issues": pd.DataFrame(rows, columns=wh.TABLES["newsletter_issues"].column_names)})
+    return out

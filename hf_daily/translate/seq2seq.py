@@ -1,0 +1,85 @@
+"""Translation with a MarianMT-style encoder-decoder (e.g. Helsinki-NLP/opus-mt-en-zh).
+
+Marian models are trained on single sentences with a 512-token limit, so an
+abstract is translated sentence by sentence and the pieces are joined again.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hf_daily.translate.base import BaseTranslator, Kind, model_dtype, wrap_load
+from hf_daily.translate.config import TranslatorConfig
+from hf_daily.translate.loading import check_local, fingerprint, load_error, resolve_source
+from hf_daily.translate.text import split_sentences
+
+# Bump when splitting, joining or decoding changes: it is part of model_id.
+PIPELINE_VERSION = "seq2seq-v1"
+
+# Multi-target opus-mt models need a ">>lang<<" first token to pick the output
+# language; opus-mt-en-zh emits Traditional or Cantonese without one.
+_TARGET_TOKENS = (">>cmn_Hans<<", ">>zho_Hans<<", ">>cmn<<", ">>zho<<", ">>zh<<")
+_CJK_END = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]$")
+
+
+class Seq2SeqTranslator(BaseTranslator):
+    def __init__(self, config: TranslatorConfig) -> None:
+        super().__init__(config)
+        self._source = resolve_source(config.model, None)
+        if self._source.is_local:
+            ident = f"{Path(self._source.name_or_path).name}@{fingerprint(self._source)}"
+        else:
+            ident = self._source.name_or_path
+        self.model_id = f"seq2seq:{ident}#{PIPELINE_VERSION}"
+
+    def _load(self) -> None:
+        import torch
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        source = self._source
+        check_local(source, "seq2seq")
+        error = lambda exc: load_error(source, "seq2seq", exc)  # noqa: E731
+        tokenizer = wrap_load(lambda: AutoTokenizer.from_pretrained(source.name_or_path), error)
+        model = wrap_load(
+            lambda: AutoModelForSeq2SeqLM.from_pretrained(source.name_or_path, dtype=model_dtype(self.device)),
+            error,
+        )
+        model.to(self.device).eval()
+        vocab = tokenizer.get_vocab()
+        self._prefix = next((f"{t} " for t in _TARGET_TOKENS if t in vocab), "")
+        limits = [getattr(model.config, "max_position_embeddings", None), tokenizer.model_max_length]
+        self._max_input = min(n for n in limits if isinstance(n, int) and 0 < n < 100_000) if any(
+            isinstance(n, int) and 0 < n < 100_000 for n in limits
+        ) else 512
+        cap = self.config.max_new_tokens
+        if model.generation_config.max_new_tokens is not None:  # the model's own cap still applies
+            cap = min(cap, model.generation_config.max_new_tokens)
+        self._max_new_tokens = cap
+        self._tokenizer, self._model, self._torch = tokenizer, model, torch
+
+    def _units(self, text: str, kind: Kind) -> list[str]:
+        # A title is one "sentence" even when it has a colon or a period in it.
+        return [text] if kind == "title" else split_sentences(text)
+
+    def _join(self, pieces: list[str]) -> str:
+        out = ""
+        for piece in pieces:
+            piece = piece.strip()
+            if not piece:
+                continue
+            # Chinese sentences follow each other directly; a Latin-script ending needs a space.
+            out += piece if not out or _CJK_END.search(out) else " " + piece
+        return out
+
+    def _translate_units(self, units: list[str], kind: Kind) -> list[str]:
+        torch = self._torch
+        batch = self._tokenizer(
+            [self._prefix + u for u in units],
+            return_tensors="pt", padding=True, truncation=True, max_length=self._max_input,
+        ).to(self.device)
+        with torch.inference_mode():
+            output = self._model.generate(
+                **batch, do_sample=False, num_beams=1, max_new_tokens=self._max_new_tokens
+            )
+        return [t.strip() for t in self._tokenizer.batch_decode(output, skip_special_tokens=True)]
