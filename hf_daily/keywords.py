@@ -38,7 +38,7 @@ same several shall she should since so some something somewhat still such than t
 themselves then there thereby therefore these they this those though through throughout thus to together too
 toward towards under unless unlike until up upon us very via was we were what whatever when whenever where
 whereas whether which while who whom whose why will with within without would yet you your yours
-e.g i.e et al vs cf eg ie viz
+e.g i.e et al vs cf eg ie viz alongside amid beneath
 two three four five six seven eight nine ten first second third fourth fifth last
 """.split()
 
@@ -59,12 +59,12 @@ paramount particular particularly plausible possible potentially powerful practi
 preliminary present previous previously primarily primary prior promising proper properly proposed publicly
 rapid rapidly readily real really recent recently related relatively reliable reliably remarkable remarkably
 respective respectively rich rigorous rigorously robustly satisfactory scarce seamless seamlessly separate
-separately severe severely significant significantly similar similarly simple simply simultaneously slightly
+separately severe severely standard significant significantly similar similarly simple simply simultaneously slightly
 so-called solid specific specifically state-of-the-art strictly strong stronger strongest strongly subsequent
 subsequently substantial substantially successful successfully sufficient sufficiently suitable superior
 surprising surprisingly systematically thorough thoroughly tremendous truly typical typically ultimately unclear
 underexplored underlying unique unprecedented usual usually valuable various vast versatile well well-known
-whole wide widely widespread worse worst
+whole wide widely widespread worse worst cutting-edge corresponding tailored extra
 sota sotas paper papers work works study studies approach approaches technique techniques way ways thing things
 result results finding findings experiment experiments insight insights extensive effort efforts lot lots kind
 kinds aspect aspects example examples case cases fact number numbers amount part parts end terms term respect
@@ -87,12 +87,15 @@ provide pursue raise reach realize receive reduce refer reflect release rely rem
 require reveal seek select serve show solve span struggle study suffer suggest summarize support surpass
 sustain tackle take tend transform treat uncover underperform undergo unlock use utilize
 validate verify yield
+decouple simplify
+accelerate adjust align annotate decompose detect encode estimate fuse inject localize measure optimize outline
+predict quantify recover refine retrieve reuse simulate synthesize unify
 """.split()
 
 _IRREGULAR_VERB_FORMS = """
 made found shown given taken led built held kept brought became begun began drawn seen known sought
 thought understood undergone chosen arisen won lost meant paid set put run ran done
-trains trained learns understands matches matched renders rendered
+trains trained learns understand understands matches matched renders rendered dive dives featuring
 """.split()
 
 
@@ -110,7 +113,8 @@ def _verb_forms(stem: str) -> set[str]:
 
 
 # Nouns that are keywords inside phrases ("diffusion models", "agentic framework")
-# but say nothing alone, and so rank low when they are most of a phrase.
+# but say nothing alone, and modifiers that say nothing alone; both rank low
+# when they are much of a phrase.
 _WEAK_WORDS = frozenset(
     """
     model models method methods framework frameworks system systems task tasks performance data dataset datasets
@@ -121,11 +125,46 @@ _WEAK_WORDS = frozenset(
     domain domains tool tools input inputs output outputs version versions variant variants space spaces
     understanding analysis evaluation evaluations metric metrics score scores cost costs rate rates signal signals
     feature features representation representations content contents form forms structure structures human humans
-    user users world paradigm paradigms context contexts objective objectives
-    large high low long short small multi single dynamic static visual spatial temporal semantic textual human
-    open general unified generative real-world large-scale high-quality fine-grained end-to-end
+    user users world paradigm paradigms context contexts objective objectives area areas point points
     """.split()
 )
+
+# Modifiers that are nothing alone and never end a phrase ("3D multimodal large").
+_MODIFIERS = frozenset(
+    """
+    large high low long short small multi single dynamic static visual spatial temporal semantic textual
+    open general unified generative real-world large-scale high-quality fine-grained end-to-end
+    vision-language multimodal multi-modal cross-modal
+    """.split()
+)
+
+# Head nouns: in "vision-language models" the phrase is the whole, and
+# "vision-language" there is only a modifier, so that occurrence does not count for it.
+_HEAD_NOUNS = frozenset(
+    """
+    model models framework frameworks system systems method methods module modules pipeline pipelines
+    architecture architectures network networks
+    """.split()
+)
+
+# Adjective endings: a phrase ending in one is cut off before its noun
+# ("functional shifts relative"), and a lone adjective is no keyword.
+_ADJECTIVE_ENDINGS = ("al", "ive", "ous", "able", "ible", "ful", "less", "ic", "ar")
+_NOUNS_LIKE_ADJECTIVES = frozenset(
+    """
+    retrieval signal interval proposal removal material potential tutorial terminal journal arrival approval
+    rehearsal reversal rival survival trial animal capital manual portal principal
+    objective alternative incentive perspective primitive narrative initiative archive directive
+    logic music topic graphic graphics physics dynamic rubric heuristic metric clinic
+    radar lidar solar bar grammar seminar calendar scholar pillar collar
+    """.split()
+)
+
+
+def _looks_adjective(word: str) -> bool:
+    low = word.lower()
+    return low.endswith(_ADJECTIVE_ENDINGS) and low not in _NOUNS_LIKE_ADJECTIVES and not _is_acronym(word)
+
 
 # Words that are dropped before all others: the tokens of links and licences.
 _URL_RE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+")
@@ -133,6 +172,7 @@ _URL_RE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+")
 # A word: letters/digits joined by inner hyphens, dots between digits ("Qwen2.5-VL"),
 # or apostrophes; a trailing "+" for names like "C++" is kept.
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:(?:[-'’]|\.(?=\d))[A-Za-z0-9]+)*\+*")
+_DIMENSION_RE = re.compile(r"^\d[dD]$")
 _NUMBER_RE = re.compile(r"^[\d.,+\-]+(?:[kKmMbBxX%]|st|nd|rd|th)?$")
 # -ly words are adverbs (and so end phrases) except for these nouns and adjectives.
 _LY_NOUNS = frozenset({"anomaly", "family", "assembly", "supply", "poly", "monopoly", "reply", "italy", "ally", "holy"})
@@ -152,13 +192,21 @@ _MAX_PHRASE_WORDS = 4
 
 
 def _is_acronym(token: str) -> bool:
-    """LLM, LLMs, RLHF, GPT-4, VidFMs, 3D, ImageNet: words whose capitals carry meaning."""
-    uppers = sum(c.isupper() for c in token)
+    """LLM, LLMs, RLHF, GPT-4, VidFMs, 3D, ImageNet: words whose capitals carry meaning.
+
+    Hyphenated words are judged part by part, so that a title's "Vision-Language"
+    is an ordinary word and "Qwen2.5-VL" a name.
+    """
+    return any(_is_acronym_part(part) for part in re.split(r"[-'’]", token))
+
+
+def _is_acronym_part(part: str) -> bool:
+    uppers = sum(c.isupper() for c in part)
     if uppers >= 2:
         return True
-    if uppers == 1 and not token[0].isupper():  # camelCase such as "iPhone" or "xLSTM"
+    if uppers == 1 and not part[0].isupper():  # camelCase such as "iPhone" or "xLSTM"
         return True
-    return uppers == 1 and any(c.isdigit() for c in token)
+    return uppers == 1 and any(c.isdigit() for c in part)
 
 
 def _display(token: str) -> str:
@@ -211,18 +259,18 @@ def _runs(text: str) -> list[list[tuple[str, int]]]:
 
 def _acceptable(words: list[str]) -> bool:
     lows = [w.lower() for w in words]
-    if all(w in _WEAK_WORDS for w in lows):
+    if all(w in _WEAK_WORDS or w in _MODIFIERS for w in lows) or lows[-1] in _MODIFIERS:
         return False
     # A phrase ending in a past participle is a clause fragment ("video clips conditioned").
     last = lows[-1]
     if last.endswith("ed") and last not in _ED_NOUNS and not _is_acronym(words[-1]):
         return False
+    if _looks_adjective(words[-1]) or _DIMENSION_RE.match(words[-1]):
+        return False
     if len(words) == 1:
         word = words[0]
         if _is_acronym(word):
             return True
-        # Lone adjectives ("spatial", "iterative") are never keywords.
-        return not last.endswith(("al", "ive", "ous", "able", "ible", "ful", "less", "ic", "ar"))
     return True
 
 
@@ -261,7 +309,8 @@ def extract_english_keywords(title: str, abstract: str, top_n: int = 8) -> list[
             for n in range(1, min(_MAX_PHRASE_WORDS, len(tokens)) + 1):
                 for start in range(len(tokens) - n + 1):
                     words = tokens[start : start + n]
-                    if not _acceptable(words):
+                    following = tokens[start + n] if start + n < len(tokens) else ""
+                    if following.lower() in _HEAD_NOUNS or not _acceptable(words):
                         continue
                     key = tuple(w.lower() for w in words[:-1]) + (_singular(words[-1]),)
                     counts[key] += 1
@@ -289,10 +338,10 @@ def extract_english_keywords(title: str, abstract: str, top_n: int = 8) -> list[
         words = words_of[key]
         weights = []
         for word in words:
-            if _is_acronym(word):
+            if _is_acronym(word) and not _DIMENSION_RE.match(word):
                 weights.append(1.5)
-            elif word.lower() in _WEAK_WORDS:
-                weights.append(0.35)
+            elif word.lower() in _WEAK_WORDS or word.lower() in _MODIFIERS:
+                weights.append(0.6)
             else:
                 weights.append(1.0)
         frequency = counts[key] + (1.5 if key in in_title else 0.0)
@@ -307,7 +356,10 @@ def extract_english_keywords(title: str, abstract: str, top_n: int = 8) -> list[
 
     chosen: list[tuple[str, ...]] = []
     for key in ranked:
-        if any(contains(key, c) or contains(c, key) or key == c for c in chosen):
+        # Overlapping phrases ("3D multimodal large language", "multimodal large language
+        # model") would say one thing twice.
+        words = {_singular(w) for w in key}
+        if any(2 * len(words & {_singular(w) for w in c}) > len(key) for c in chosen):
             continue
         chosen.append(key)
         if len(chosen) == top_n:
@@ -328,6 +380,7 @@ def extract_english_keywords(title: str, abstract: str, top_n: int = 8) -> list[
 _ZH_STOPWORDS = frozenset(
     """
     的 了 和 与 及 或 在 是 为 对 以 将 把 被 从 由 等 中 上 下 也 都 而 并 但 还 又 就 仅 只 更 最 很 其 之 所 着 过 于
+    这一 这样 难以 如何 什么 哪些 为何 没有 并非 无法 不能 不会 不再
     我们 你们 他们 它们 我 你 他 她 它 本文 本研究 本工作 该 此 这 那 这些 那些 这种 这个 这类 该类 一种 一个 一些 一项 一系列
     各种 多种 多个 若干 不同 相同 类似 相应 其他 其它 各自 每个 所有 整体 全部
     提出 提供 介绍 展示 表明 显示 证明 发现 实现 取得 达到 获得 进行 通过 使用 利用 采用 基于 用于 针对 关于 对于 由于 鉴于

@@ -211,13 +211,14 @@ def translate_days(warehouse: wh.Warehouse, translator: Translator, days: Sequen
 # --- keywords and fields -------------------------------------------------------------------------
 
 def _papers_with_translations(con, days: Sequence[dt.date]) -> list[dict]:
-    frame = con.execute(
+    cursor = con.execute(
         """SELECT p.day, p.paper_id, p.title, p.abstract, p.ai_keywords, t.title_zh, t.abstract_zh
            FROM papers p LEFT JOIN paper_translations t USING (day, paper_id)
            WHERE p.day IN (SELECT unnest(?)) ORDER BY p.day, p.rank""",
         [list(days)],
-    ).df()
-    return frame.to_dict("records")
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def _unique(items) -> list[str]:

@@ -1,12 +1,9 @@
 import dagster as dg
 
-from hf_daily.defs.partitions import daily_partitions
-
 # In-process: a run costs about 4.5 s this way and about 20 s with one process per step.
 daily_issue_job = dg.define_asset_job(
     "daily_issue_job",
     selection=dg.AssetSelection.all(),
-    partitions_def=daily_partitions,
     executor_def=dg.in_process_executor,
     description="Fetch, normalize, translate and publish one day (or a range of days in one run).",
 )

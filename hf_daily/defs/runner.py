@@ -47,7 +47,8 @@ def parse_day(text: str) -> dt.date:
 
 def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = "data", archive_dir: str | None = None,
                 refresh: bool = False, per_day: bool = False, translator: dict | None = None,
-                raise_on_error: bool = True) -> list[dg.ExecuteInProcessResult]:
+                raise_on_error: bool = True, instance: dg.DagsterInstance | None = None,
+                ) -> list[dg.ExecuteInProcessResult]:
     """Materialize every asset for a day or a range of days: one run for the range, or one run per day."""
     from hf_daily.definitions import defs
 
@@ -62,14 +63,16 @@ def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = "
     if translator:
         resources["translator"] = {"config": translator}
     run_config = {"resources": resources, "ops": {"raw_responses": {"config": {"refresh": refresh}}}}
-    os.environ["DAGSTER_HOME"] = str(dagster_home(data_dir))
-    job = defs.get_job_def("daily_issue_job")
-    with dg.DagsterInstance.get() as instance:
-        if per_day or start == end:
-            days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-            return [job.execute_in_process(run_config=run_config, instance=instance, partition_key=d.isoformat(),
-                                           raise_on_error=raise_on_error) for d in days]
-        tags = {"dagster/asset_partition_range_start": start.isoformat(),
-                "dagster/asset_partition_range_end": end.isoformat()}
-        return [job.execute_in_process(run_config=run_config, instance=instance, tags=tags,
-                                       raise_on_error=raise_on_error)]
+    job = defs.resolve_job_def("daily_issue_job")
+    if instance is None:
+        with dg.DagsterInstance.from_config(str(dagster_home(data_dir))) as owned:
+            return materialize(start, end, data_dir=data_dir, archive_dir=archive_dir, refresh=refresh,
+                               per_day=per_day, translator=translator, raise_on_error=raise_on_error, instance=owned)
+    if per_day or start == end:
+        days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+        return [job.execute_in_process(run_config=run_config, instance=instance, partition_key=d.isoformat(),
+                                       raise_on_error=raise_on_error) for d in days]
+    tags = {"dagster/asset_partition_range_start": start.isoformat(),
+            "dagster/asset_partition_range_end": end.isoformat()}
+    return [job.execute_in_process(run_config=run_config, instance=instance, tags=tags,
+                                   raise_on_error=raise_on_error)]

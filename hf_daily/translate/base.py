@@ -50,6 +50,15 @@ def model_dtype(device: "torch.device") -> "torch.dtype":
     return torch.float32
 
 
+def generation_limits(generation_config, configured_max: int) -> dict[str, int | None]:
+    """max/min new tokens: the model's own cap still applies, and its minimum never exceeds the maximum."""
+    cap = configured_max
+    if generation_config.max_new_tokens is not None:
+        cap = min(cap, generation_config.max_new_tokens)
+    floor = generation_config.min_new_tokens
+    return {"max_new_tokens": cap, "min_new_tokens": None if floor is None else min(floor, cap)}
+
+
 class BaseTranslator:
     """Subclasses set ``model_id`` in ``__init__`` (cheap) and implement ``_load`` and ``_translate_units``."""
 

@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 
 from hf_daily.translate import offline_model
-from hf_daily.translate.base import BaseTranslator, Kind, model_dtype, wrap_load
+from hf_daily.translate.base import BaseTranslator, Kind, generation_limits, model_dtype, wrap_load
 from hf_daily.translate.config import OFFLINE, TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
 from hf_daily.translate.loading import ModelSource, check_local, fingerprint, load_error, resolve_source
@@ -67,14 +67,11 @@ class CausalTranslator(BaseTranslator):
         pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else min(eos_ids)
 
         gen = copy.deepcopy(model.generation_config)
-        # A model's own cap (e.g. a test model's) still applies; the configured limit never raises it.
-        cap = self.config.max_new_tokens
-        if gen.max_new_tokens is not None:
-            cap = min(cap, gen.max_new_tokens)
         # Greedy: the same text must give the same translation, or the cache and reruns disagree.
         gen.update(
-            do_sample=False, num_beams=1, temperature=None, top_p=None, top_k=None,
-            max_new_tokens=cap, max_length=None, eos_token_id=sorted(eos_ids), pad_token_id=pad_id,
+            do_sample=False, num_beams=1, temperature=None, top_p=None, top_k=None, max_length=None,
+            eos_token_id=sorted(eos_ids), pad_token_id=pad_id,
+            **generation_limits(gen, self.config.max_new_tokens),
         )
         self._tokenizer, self._model, self._gen, self._pad_id = tokenizer, model, gen, pad_id
         self._torch = torch

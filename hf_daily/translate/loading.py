@@ -90,15 +90,29 @@ def check_local(source: ModelSource, backend: str) -> None:
         )
 
 
+def _hub_offline() -> bool:
+    # huggingface_hub reads HF_HUB_OFFLINE once at import; either source means "no downloads".
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    try:
+        from huggingface_hub import constants
+    except ImportError:
+        return False
+    return bool(constants.HF_HUB_OFFLINE)
+
+
 def load_error(source: ModelSource, backend: str, exc: BaseException) -> TranslationModelError:
-    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-    if source.is_local:
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300].rstrip(". ")
+    if isinstance(exc, ImportError) or "pip install" in reason:
+        # Not a model problem: transformers needs an optional package (accelerate for GGUF, ...).
+        fix = "A Python package the loader needs is missing: install it into this environment and retry."
+    elif source.is_local:
         fix = (
             f"Check that {source.name_or_path} holds a complete {backend} model saved with save_pretrained "
             f"(config, tokenizer and weights{', and the GGUF file' if source.gguf_file else ''})."
         )
     else:
-        offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+        offline = _hub_offline()
         example = source.name_or_path if "/" in source.name_or_path else "Helsinki-NLP/opus-mt-en-zh"
         fix = (
             f"It is not a local directory and could not be loaded from the Hugging Face cache"

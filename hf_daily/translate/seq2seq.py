@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hf_daily.translate.base import BaseTranslator, Kind, model_dtype, wrap_load
+from hf_daily.translate.base import BaseTranslator, Kind, generation_limits, model_dtype, wrap_load
 from hf_daily.translate.config import TranslatorConfig
 from hf_daily.translate.loading import check_local, fingerprint, load_error, resolve_source
 from hf_daily.translate.text import split_sentences
@@ -48,14 +48,14 @@ class Seq2SeqTranslator(BaseTranslator):
         model.to(self.device).eval()
         vocab = tokenizer.get_vocab()
         self._prefix = next((f"{t} " for t in _TARGET_TOKENS if t in vocab), "")
-        limits = [getattr(model.config, "max_position_embeddings", None), tokenizer.model_max_length]
-        self._max_input = min(n for n in limits if isinstance(n, int) and 0 < n < 100_000) if any(
-            isinstance(n, int) and 0 < n < 100_000 for n in limits
-        ) else 512
-        cap = self.config.max_new_tokens
-        if model.generation_config.max_new_tokens is not None:  # the model's own cap still applies
-            cap = min(cap, model.generation_config.max_new_tokens)
-        self._max_new_tokens = cap
+        # Tokenizers without a limit report a huge sentinel as model_max_length.
+        limits = [
+            n
+            for n in (getattr(model.config, "max_position_embeddings", None), tokenizer.model_max_length)
+            if isinstance(n, int) and 0 < n < 100_000
+        ]
+        self._max_input = min(limits, default=512)
+        self._limits = generation_limits(model.generation_config, self.config.max_new_tokens)
         self._tokenizer, self._model, self._torch = tokenizer, model, torch
 
     def _units(self, text: str, kind: Kind) -> list[str]:
@@ -80,6 +80,6 @@ class Seq2SeqTranslator(BaseTranslator):
         ).to(self.device)
         with torch.inference_mode():
             output = self._model.generate(
-                **batch, do_sample=False, num_beams=1, max_new_tokens=self._max_new_tokens
+                **batch, do_sample=False, num_beams=1, **self._limits
             )
         return [t.strip() for t in self._tokenizer.batch_decode(output, skip_special_tokens=True)]
