@@ -339,11 +339,13 @@ def _parse_ratelimit_reset(value: str | None) -> float | None:
 
 
 class ArchiveSource:
-    """Reads days from a folder of saved API responses named ``YYYY-MM-DD.json``.
+    """Reads days from a folder of saved API responses, one file a day named ``YYYY-MM-DD.json``
+    (or with the date inside the name, e.g. ``daily_papers_YYYY-MM-DD.json``).
 
-    Each file is one response body in the API's format (e.g. ``../shared/hf_daily_api``)
-    and becomes one :class:`RawPage`: page 0, its ``file://`` URI as url, status 200,
-    the file's modification time (UTC) as fetched_at, and its text verbatim.
+    Each file becomes one :class:`RawPage`: page 0, its ``file://`` URI as url, status 200,
+    the file's modification time (UTC) as fetched_at, and as body the API's JSON list.
+    A file in the API's own shape (e.g. ``../shared/hf_daily_api``) is kept verbatim; the
+    other shapes of the newsletter hf-daily replaces are converted (see :mod:`hf_daily.archive`).
 
     A day without a file returns ``[]``: the archive holds no papers for that day,
     which for most such days is because it is a weekend. Whether the papers inside
@@ -357,6 +359,9 @@ class ArchiveSource:
         return f"ArchiveSource({str(self.folder)!r})"
 
     def fetch_day(self, day: dt.date) -> list[RawPage]:
+        # Imported here: hf_daily.archive builds on this module.
+        from hf_daily.archive import find_day_file, read_archive_file
+
         if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
             raise TypeError(f"day must be a datetime.date, got {type(day).__name__}")
         # Checked per call, not in __init__, so that building the source (for example
@@ -366,20 +371,7 @@ class ArchiveSource:
                 f"{day}: the archive folder {self.folder} ({self.folder.absolute()}) does not exist or is not "
                 f"a folder; check the path, or fetch from the Hugging Face API instead."
             )
-        path = self.folder / f"{day.isoformat()}.json"
-        if not path.exists():
+        path = find_day_file(self.folder, day)
+        if path is None:
             return []
-        url = path.resolve().as_uri()
-        try:
-            stat = path.stat()
-            # Bytes, not read_text(): newline translation would change the body.
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise DailyPapersError(f"{day}: cannot read {path}: {exc}") from exc
-        try:
-            body = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise DailyPapersError(f"{day}: {url} is not UTF-8 text ({exc}); expected a JSON list of papers") from exc
-        parse_page(body, day=day, url=url)
-        fetched_at = dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc)
-        return [RawPage(day=day, page=0, url=url, fetched_at=fetched_at, status=200, body=body)]
+        return [read_archive_file(path, day=day).page()]

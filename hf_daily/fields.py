@@ -26,8 +26,9 @@ class Field:
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        alternatives = [rf"(?<![A-Za-z0-9])(?:{p})(?![A-Za-z0-9])" for p in self.english]
-        alternatives += list(self.chinese)
+        # One boundary check around all English alternatives: a boundary per alternative
+        # makes the scan about ten times slower.
+        alternatives = [rf"(?<![A-Za-z0-9])(?:{'|'.join(self.english)})(?![A-Za-z0-9])", *self.chinese]
         object.__setattr__(self, "pattern", re.compile("|".join(alternatives), re.IGNORECASE))
 
 
@@ -39,8 +40,9 @@ FIELDS: tuple[Field, ...] = (
         (
             r"LLMs?",
             # Not the language model inside a vision-language or multimodal one.
+            r"(?:large |small |foundation |pre-?trained )?"
             r"(?<!vision-)(?<!vision )(?<!visual )(?<!multimodal )(?<!multi-modal )"
-            r"(?:large |small |foundation |pre-?trained )?language models?",
+            r"(?<!multimodal large )(?<!multi-modal large )language models?",
             r"LRMs?",
             r"SLMs?",
             r"GPT-?\d(?:\.\d)?o?",
@@ -183,8 +185,8 @@ FIELDS: tuple[Field, ...] = (
             r"text-to-(?:image|video|3D|audio|speech|music)",
             r"image-to-(?:video|3D|image)",
             r"(?:image|video|3D|audio|music|motion|scene) generation",
-            r"(?:image|video) synthesis",
-            r"(?:image|video) editing",
+            r"(?:image|video) (?:synthesis|editing)",
+            r"(?:editing|generating|synthesizing) (?:images?|videos?)",
             r"GANs?",
             r"generative adversarial",
             r"VAEs?",

@@ -166,8 +166,19 @@ def _looks_adjective(word: str) -> bool:
     return low.endswith(_ADJECTIVE_ENDINGS) and low not in _NOUNS_LIKE_ADJECTIVES and not _is_acronym(word)
 
 
-# Words that are dropped before all others: the tokens of links and licences.
 _URL_RE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+# "Code and data are available at https://..." says nothing about the paper.
+_BOILERPLATE_RE = re.compile(
+    r"https?://|www\.|github|project page|\b(?:available|released|accessible)\s+(?:at|on|via|here|publicly)\b",
+    re.IGNORECASE,
+)
+
+
+def _drop_boilerplate(text: str) -> str:
+    sentences = _SENTENCE_END_RE.split(text)
+    return " ".join(s for s in sentences if not _BOILERPLATE_RE.search(s))
+
 
 # A word: letters/digits joined by inner hyphens, dots between digits ("Qwen2.5-VL"),
 # or apostrophes; a trailing "+" for names like "C++" is kept.
@@ -292,7 +303,7 @@ def extract_english_keywords(title: str, abstract: str, top_n: int = 8) -> list[
     if top_n <= 0:
         return []
     title = _URL_RE.sub(" ", " ".join((title or "").split()))
-    abstract = _URL_RE.sub(" ", " ".join((abstract or "").split()))
+    abstract = _drop_boilerplate(" ".join((abstract or "").split()))
 
     counts: Counter[tuple[str, ...]] = Counter()
     in_title: set[tuple[str, ...]] = set()

@@ -23,7 +23,7 @@ _MAX_CARDINAL_DIGITS = 12
 
 def digits(text: str) -> str:
     """Digit by digit, as years and codes are read: '2025' -> '二零二五'."""
-    return "".join(_DIGITS[int(c)] for c in text if c.isdigit())
+    return "".join(_DIGITS[int(c)] for c in text if c.isdecimal())
 
 
 def _section(n: int) -> str:
@@ -82,13 +82,16 @@ def decimal(text: str) -> str:
     return head + ("点" + digits(fraction) if fraction else "")
 
 
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+# A URL ends at a space, a bracket or Chinese punctuation, and a sentence's final mark is not part of it.
+_URL = re.compile(r"(?:https?://|www\.)[^\s()（）<>\[\]{}，。、；！？“”‘’《》\"']+(?<![.,;:!?])", re.IGNORECASE)
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)*"
+_PERCENT_RANGE = re.compile(rf"(?<![\d.,])({_NUMBER})\s*[%％]?\s*[-–~到至]\s*({_NUMBER})\s*[%％]")
 _PERCENT = re.compile(rf"(?<![\d.,])([-−]?)({_NUMBER})\s*[%％]")
+_ISO_DATE = re.compile(r"(?<![\d.,-])((?:19|20)\d\d)-(\d\d?)-(\d\d?)(?![\d-])")
 _YEAR = re.compile(r"(?<![\d.,])(1[5-9]\d\d|20\d\d)(?=\s*年)")
 _YEAR_RANGE = re.compile(r"(?<![\d.,])(1[5-9]\d\d|20\d\d)\s*[-–~至到]\s*(1[5-9]\d\d|20\d\d)(?=\s*年)")
 _FRACTION = re.compile(r"(?<![\d/.,])(\d+)/(\d+)(?![\d/])")
-_TIMES = re.compile(rf"(?<![\w.,])({_NUMBER})\s*[x×](?![A-Za-z0-9])")
+_TIMES = re.compile(rf"(?<![A-Za-z\d.,])({_NUMBER})\s*[x×](?![A-Za-z0-9])")
 _RANGE = re.compile(rf"(?<![A-Za-z\d.,-])({_NUMBER})\s*[-–~]\s*(?=\d)")
 # A minus sign stands after a space, an opening bracket or the start; after a letter it is a hyphen (GPT-4o).
 _NEGATIVE = re.compile(rf"(?<![A-Za-z\d.,)\]])[-−](?={_NUMBER})")
@@ -97,6 +100,9 @@ _PLAIN = re.compile(_NUMBER)
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 # Symbols a speech engine would skip or spell out; Markdown escapes and brackets carry no sound.
 _SILENT = re.compile(r"[\\*_`#|<>\[\]{}^~$@]")
+# What dropping a URL leaves behind: "（见 ）", "见 。".
+_EMPTY_BRACKETS = re.compile(r"[（(]\s*[)）]")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[，。、；：！？）》」,.;:!?)])")
 
 
 def speakable(text: str | None) -> str:
@@ -105,8 +111,10 @@ def speakable(text: str | None) -> str:
         return ""
     text = _URL.sub("", text)
     text = _SILENT.sub(" ", text)
+    text = _ISO_DATE.sub(lambda m: f"{digits(m[1])}年{cardinal(int(m[2]))}月{cardinal(int(m[3]))}日", text)
     text = _YEAR_RANGE.sub(lambda m: f"{digits(m[1])}年到{digits(m[2])}", text)
     text = _YEAR.sub(lambda m: digits(m[1]), text)
+    text = _PERCENT_RANGE.sub(lambda m: f"百分之{decimal(m[1])}到百分之{decimal(m[2])}", text)
     text = _PERCENT.sub(lambda m: ("负" if m[1] else "") + "百分之" + decimal(m[2]), text)
     text = _FRACTION.sub(lambda m: f"{cardinal(int(m[2]))}分之{cardinal(int(m[1]))}", text)
     text = _TIMES.sub(lambda m: decimal(m[1]) + "倍", text)
@@ -114,7 +122,8 @@ def speakable(text: str | None) -> str:
     text = _NEGATIVE.sub("负", text)
     text = _LETTER_HYPHEN.sub(" ", text)
     text = _PLAIN.sub(lambda m: decimal(m[0]), text)
-    return _SPACES.sub(" ", text).strip()
+    text = _EMPTY_BRACKETS.sub("", text)
+    return _SPACE_BEFORE_PUNCT.sub("", _SPACES.sub(" ", text)).strip()
 
 
 def spoken_date(day: dt.date) -> str:

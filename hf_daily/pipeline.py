@@ -54,26 +54,64 @@ class FetchReport:
     skipped: list[dt.date] = field(default_factory=list)
     pages: int = 0
     papers: int = 0
+    # Days read from an archive file holding exactly one full API page: the rest may be missing.
+    possibly_truncated: list[dt.date] = field(default_factory=list)
+
+
+class DayProgress:
+    """Days done and left, with an estimate of the time left, for the logs of a long backfill.
+
+    It logs the first and the last day, and otherwise at most every ``every_s`` seconds,
+    so that a run of a thousand days stays readable.
+    """
+
+    def __init__(self, step: str, total: int, progress: Callable[[str], None] = log.info, every_s: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.step, self.total, self.every_s = step, total, every_s
+        self._progress, self._clock = progress, clock
+        self._started = self._last = clock()
+        self.done = 0
+
+    def day_done(self, day: dt.date, detail: str = "") -> None:
+        self.done += 1
+        now = self._clock()
+        if self.total > 1 and (self.done in (1, self.total) or now - self._last >= self.every_s):
+            self._last = now
+            left = self.total - self.done
+            eta = f", ETA {_eta(self.done, self.total, now - self._started)}" if left else ""
+            self._progress(f"{self.step}: {self.done}/{self.total} days done ({day}{detail}), {left} left{eta}")
 
 
 def fetch_days(warehouse: wh.Warehouse, fetch: Fetch, days: Sequence[dt.date], refresh: bool = False,
-               on_day: Callable[[int, int], None] | None = None) -> FetchReport:
+               on_day: Callable[[int, int], None] | None = None,
+               progress: Callable[[str], None] | None = None) -> FetchReport:
     """Fetch and keep every day not fetched yet (all of them when ``refresh``)."""
+    from hf_daily.archive import possibly_truncated_days
+
     report = FetchReport()
     with warehouse.connect() as con:
         have = wh.fetched_days(con, list(days))
+    tracker = DayProgress("fetch", len(days), progress) if progress else None
     for done, day in enumerate(days, start=1):
         if day in have and not refresh:
             report.skipped.append(day)
+            detail = ", already stored"
         else:
             pages = fetch(day)  # slow network work: no connection held
             with warehouse.connect() as con:
                 fetch_id = wh.store_fetch(con, day, pages) if pages else None
             (report.fetched if fetch_id else report.unchanged).append(day)
+            papers = sum(len(parse_page(p.body, day=day, url=p.url)) for p in pages)
             report.pages += len(pages)
-            report.papers += sum(len(parse_page(p.body, day=day, url=p.url)) for p in pages)
+            report.papers += papers
+            detail = f", {papers} papers" + ("" if fetch_id or not pages else ", unchanged")
+        if tracker:
+            tracker.day_done(day, detail)
         if on_day:
             on_day(done, len(days))
+    # From the store, not this run's fetches, so that days imported earlier are flagged too.
+    with warehouse.connect() as con:
+        report.possibly_truncated = possibly_truncated_days(con, days)
     return report
 
 

@@ -21,9 +21,14 @@ def raw_responses(
 ) -> dg.MaterializeResult:
     days = partition_days(context)
     report = pipeline.fetch_days(
-        storage.warehouse(), daily_papers.fetch_day, days, refresh=config.refresh,
-        on_day=lambda done, total: context.log.info(f"fetched {done}/{total} days") if total > 1 else None,
+        storage.warehouse(), daily_papers.fetch_day, days, refresh=config.refresh, progress=context.log.info,
     )
+    if report.possibly_truncated:
+        context.log.warning(
+            f"{len(report.possibly_truncated)} day(s) hold exactly 50 papers in their archive file, one full API "
+            f"page, and may be missing the rest: {', '.join(map(str, report.possibly_truncated))}. "
+            "Fetch them again from the API with refresh: true (hf-daily materialize DAY --refresh) to be sure."
+        )
     return dg.MaterializeResult(metadata={
         "days": days_label(days),
         "source": daily_papers.describe(),
@@ -32,6 +37,7 @@ def raw_responses(
         "already_stored_days": len(report.skipped),
         "pages": report.pages,
         "papers_fetched": report.papers,
+        "possibly_truncated_days": [str(d) for d in report.possibly_truncated],
     })
 
 
