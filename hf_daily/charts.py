@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-import zlib
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from importlib import resources
@@ -45,6 +44,7 @@ CLOUD_SIZE_PX = (1000, 500)
 EMPTY_CLOUD_SIZE_PX = (600, 150)
 CLOUD_RANDOM_STATE = 20251226
 CLOUD_MAX_WORDS = 120
+CLOUD_MAX_FONT_PX = 160
 # Dark enough to read on white (viridis' yellow is not), distinct from each other.
 CLOUD_PALETTE = ("#1F3A5F", "#E4572E", "#2E86AB", "#3B8B5A", "#7B3F99", "#B03A48", "#C17C00", "#4A4E69")
 
@@ -161,7 +161,7 @@ def render_trend_chart(counts: pd.DataFrame, day: dt.date, path: Path) -> Path:
     ax.set_xticks(ticks, [series.index[t].strftime("%m-%d") for t in ticks])
     ax.set_xlim(-0.75, WINDOW_DAYS - 0.25)
     top = max([v for _, v in present] + [float(m) for m in mean if pd.notna(m)] + [1.0])
-    ax.set_ylim(0, top * 1.18)
+    ax.set_ylim(0, top * 1.25)  # headroom for the legend and the day's label
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     for label in ax.get_xticklabels() + ax.get_yticklabels():
         label.set_fontproperties(font)
@@ -219,17 +219,20 @@ def render_word_cloud(frequencies: Mapping[str, int], path: Path) -> Path:
             random_state=CLOUD_RANDOM_STATE,
             max_words=CLOUD_MAX_WORDS,
             prefer_horizontal=1.0,  # sideways Chinese reads badly
-            color_func=_word_color,
+            color_func=_rank_colors(ordered),
             margin=10,
+            # Without a cap wordcloud first lays out a trial cloud to find one: twice the time.
+            max_font_size=CLOUD_MAX_FONT_PX,
         )
         image = cloud.generate_from_frequencies(ordered).to_image()
 
     return _atomic_write(path, lambda handle: image.save(handle, format="PNG", optimize=False))
 
 
-def _word_color(word: str, *args, **kwargs) -> str:
-    # By the word's checksum, not hash(): str hashes change with every process.
-    return CLOUD_PALETTE[zlib.crc32(word.encode("utf-8")) % len(CLOUD_PALETTE)]
+def _rank_colors(ordered: Mapping[str, float]) -> Callable[..., str]:
+    # By rank, so the leading words (the big ones, which touch) all differ in colour.
+    colors = {word: CLOUD_PALETTE[rank % len(CLOUD_PALETTE)] for rank, word in enumerate(ordered)}
+    return lambda word, *args, **kwargs: colors.get(word, CLOUD_PALETTE[-1])
 
 
 def _placeholder_image(text: str):

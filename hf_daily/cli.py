@@ -8,6 +8,13 @@ import subprocess
 import sys
 
 
+def _root_cause(error) -> str:
+    # Dagster wraps the exception that explains the failure in its own "error occurred while executing" layers.
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
 def _materialize(args: argparse.Namespace) -> int:
     from hf_daily.defs.runner import materialize, parse_day
 
@@ -20,8 +27,8 @@ def _materialize(args: argparse.Namespace) -> int:
     failed = [r for r in results if not r.success]
     for result in failed:
         for event in result.all_events:
-            if event.is_failure and event.step_failure_data and event.step_failure_data.error:
-                print(f"error in {event.step_key}: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
+            if event.is_step_failure and event.step_failure_data.error:
+                print(f"error in {event.step_key}: {_root_cause(event.step_failure_data.error)}", file=sys.stderr)
     if not failed:
         last = end or start
         print(f"done: {len(results)} run(s); issue at {os.path.join(args.data_dir, 'issues', last.isoformat() + '.md')}")

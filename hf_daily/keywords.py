@@ -95,7 +95,7 @@ predict quantify recover refine retrieve reuse simulate synthesize unify
 _IRREGULAR_VERB_FORMS = """
 made found shown given taken led built held kept brought became begun began drawn seen known sought
 thought understood undergone chosen arisen won lost meant paid set put run ran done
-trains trained learns understand understands matches matched renders rendered dive dives featuring
+trains trained learns understand understands matches matched renders rendered dive dives featuring spanning spanned
 """.split()
 
 
@@ -135,6 +135,8 @@ _MODIFIERS = frozenset(
     large high low long short small multi single dynamic static visual spatial temporal semantic textual
     open general unified generative real-world large-scale high-quality fine-grained end-to-end
     vision-language multimodal multi-modal cross-modal
+    sparse dense deep shallow fast slow efficient robust scalable accurate hybrid joint discrete lightweight
+    compact explicit implicit diverse complex reliable flexible stable fixed random latent
     """.split()
 )
 
@@ -195,9 +197,6 @@ _STOPWORDS = frozenset(
     | {form for stem in _VERB_STEMS for form in _verb_forms(stem)}
     | set(_IRREGULAR_VERB_FORMS)
 )
-
-# English words that jieba leaves in Chinese text; the same words carry nothing there.
-ENGLISH_STOPWORDS = _STOPWORDS
 
 _MAX_PHRASE_WORDS = 4
 
@@ -276,13 +275,8 @@ def _acceptable(words: list[str]) -> bool:
     last = lows[-1]
     if last.endswith("ed") and last not in _ED_NOUNS and not _is_acronym(words[-1]):
         return False
-    if _looks_adjective(words[-1]) or _DIMENSION_RE.match(words[-1]):
-        return False
-    if len(words) == 1:
-        word = words[0]
-        if _is_acronym(word):
-            return True
-    return True
+    # A lone adjective is no keyword, and a phrase ending in one was cut before its noun.
+    return not (_looks_adjective(words[-1]) or _DIMENSION_RE.match(words[-1]))
 
 
 _LENGTH_BONUS = {1: 1.0, 2: 1.8, 3: 2.1, 4: 2.2}
@@ -332,18 +326,17 @@ def extract_english_keywords(title: str, abstract: str, top_n: int = 8) -> list[
                     words_of.setdefault(key, words)
         offset = 1_000_000
 
-    def contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
-        n = len(shorter)
-        return len(longer) > n and any(longer[i : i + n] == shorter for i in range(len(longer) - n + 1))
-
     # A sub-phrase that never stands outside a longer phrase adds nothing of its own.
     keys = list(counts)
-    subsumed = {
-        short
-        for short in keys
-        for long in keys
-        if counts[long] >= counts[short] and contains(long, short) and len(long) <= _MAX_PHRASE_WORDS
-    }
+    subsumed: set[tuple[str, ...]] = set()
+    for long in keys:
+        for n in range(1, len(long)):
+            for start in range(len(long) - n + 1):
+                piece = long[start : start + n]
+                short = piece[:-1] + (_singular(piece[-1]),)
+                # A phrase of the title stands on its own unless the longer one is there too.
+                if short in counts and counts[long] >= counts[short] and (short not in in_title or long in in_title):
+                    subsumed.add(short)
 
     def score(key: tuple[str, ...]) -> float:
         words = words_of[key]
@@ -370,7 +363,9 @@ def extract_english_keywords(title: str, abstract: str, top_n: int = 8) -> list[
         # Overlapping phrases ("3D multimodal large language", "multimodal large language
         # model") would say one thing twice.
         words = {_singular(w) for w in key}
-        if any(2 * len(words & {_singular(w) for w in c}) > len(key) for c in chosen):
+        if any(
+            2 * len(words & (other := {_singular(w) for w in c})) > len(key) or other <= words for c in chosen
+        ):
             continue
         chosen.append(key)
         if len(chosen) == top_n:
@@ -489,6 +484,7 @@ def _keep_zh(token: str) -> bool:
         return False
     if _HAS_HAN_RE.search(token):
         return token not in _ZH_STOPWORDS
+    # English words left in Chinese text ("the", "using") carry nothing there either.
     return token.lower() not in _STOPWORDS
 
 

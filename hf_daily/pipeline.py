@@ -301,15 +301,16 @@ def field_days(warehouse: wh.Warehouse, days: Sequence[dt.date], top_n: int = 3)
     with warehouse.connect() as con:
         papers = _papers_with_translations(con, days)
         keywords = con.execute(
-            "SELECT paper_id, day, list(keyword ORDER BY lang, rank) FROM paper_keywords "
-            "WHERE day IN (SELECT unnest(?)) GROUP BY paper_id, day", [list(days)]).fetchall()
+            "SELECT paper_id, day, list(keyword ORDER BY rank) FROM paper_keywords "
+            "WHERE day IN (SELECT unnest(?)) AND lang = 'en' GROUP BY paper_id, day", [list(days)]).fetchall()
     keywords_of = {(day, pid): kws for pid, day, kws in keywords}
     field_rows, per_day = [], {day: [] for day in days}
     for p in papers:
-        kws = list(keywords_of.get((p["day"], p["paper_id"]), []))
-        if isinstance(p["title_zh"], str):
-            kws += [p["title_zh"], p["abstract_zh"] or ""]
-        fields = classify_paper(p["title"], p["abstract"], kws)
+        # The Chinese text joins the English as more title and abstract, not as keywords: a keyword
+        # counts as strongly as the title, and one passing mention in an abstract should not.
+        title = " ".join(t for t in (p["title"], p["title_zh"]) if isinstance(t, str))
+        abstract = "\n\n".join(t for t in (p["abstract"], p["abstract_zh"]) if isinstance(t, str))
+        fields = classify_paper(title, abstract, list(keywords_of.get((p["day"], p["paper_id"]), [])))
         per_day[p["day"]].append(fields)
         field_rows += [{"day": p["day"], "paper_id": p["paper_id"], "field": f} for f in fields]
     hot = {day: hot_fields(per_day[day], top_n=top_n) for day in days}

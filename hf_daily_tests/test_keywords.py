@@ -28,9 +28,9 @@ ABSTRACT = (
 def test_english_keywords_of_a_handwritten_abstract():
     assert extract_english_keywords(TITLE, ABSTRACT) == [
         "video diffusion models",
-        "sparse mixture-of-experts",
         "video generation",
         "expert routing",
+        "sparse mixture-of-experts",
         "SparseMoE-Video",
         "load-balancing loss",
         "text-to-video generation",

@@ -48,8 +48,13 @@ def parse_day(text: str) -> dt.date:
 def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = "data", archive_dir: str | None = None,
                 refresh: bool = False, per_day: bool = False, translator: dict | None = None,
                 raise_on_error: bool = True, instance: dg.DagsterInstance | None = None,
+                base_url: str | None = None, daily_papers: dict | None = None,
                 ) -> list[dg.ExecuteInProcessResult]:
-    """Materialize every asset for a day or a range of days: one run for the range, or one run per day."""
+    """Materialize every asset for a day or a range of days: one run for the range, or one run per day.
+
+    ``base_url`` points the API client elsewhere; ``daily_papers`` is any further
+    DailyPapersResource config (retries, backoff_s, timeout_s).
+    """
     from hf_daily.definitions import defs
 
     end = end or start
@@ -58,16 +63,24 @@ def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = "
     resources = {
         "storage": {"config": {"data_dir": data_dir}},
     }
-    if archive_dir:
-        resources["daily_papers"] = {"config": {"archive_dir": archive_dir}}
+    papers_config = {**(daily_papers or {}), **({"archive_dir": archive_dir} if archive_dir else {}),
+                     **({"base_url": base_url} if base_url else {})}
+    if papers_config:
+        resources["daily_papers"] = {"config": papers_config}
     if translator:
         resources["translator"] = {"config": translator}
-    run_config = {"resources": resources, "ops": {"raw_responses": {"config": {"refresh": refresh}}}}
+    run_config = {
+        "resources": resources,
+        "ops": {"raw_responses": {"config": {"refresh": refresh}}},
+        # Step-level DEBUG events drown the progress lines people watch during a long run.
+        "loggers": {"console": {"config": {"log_level": "INFO"}}},
+    }
     job = defs.resolve_job_def("daily_issue_job")
     if instance is None:
         with dg.DagsterInstance.from_config(str(dagster_home(data_dir))) as owned:
             return materialize(start, end, data_dir=data_dir, archive_dir=archive_dir, refresh=refresh,
-                               per_day=per_day, translator=translator, raise_on_error=raise_on_error, instance=owned)
+                               per_day=per_day, translator=translator, raise_on_error=raise_on_error, instance=owned,
+                               base_url=base_url, daily_papers=daily_papers)
     if per_day or start == end:
         days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
         return [job.execute_in_process(run_config=run_config, instance=instance, partition_key=d.isoformat(),
