@@ -1,6 +1,7 @@
 import dagster as dg
 
 from hf_daily.defs import jobs
+from hf_daily.defs.delivery import assets as delivery
 from hf_daily.defs.ingest import assets as ingest
 from hf_daily.defs.newsletter import assets as newsletter
 from hf_daily.defs.resources import default_resources
@@ -8,8 +9,8 @@ from hf_daily.defs.topics import assets as topics
 from hf_daily.defs.translation import assets as translation
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([ingest, translation, topics, newsletter]),
-    asset_checks=dg.load_asset_checks_from_modules([ingest, translation, topics, newsletter]),
+    assets=dg.load_assets_from_modules([ingest, translation, topics, newsletter, delivery]),
+    asset_checks=dg.load_asset_checks_from_modules([ingest, translation, topics, newsletter, delivery]),
     jobs=[jobs.daily_issue_job],
     schedules=[jobs.daily_issue_schedule],
     resources=default_resources(),

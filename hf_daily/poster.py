@@ -35,7 +35,7 @@ TEXT = (28, 32, 42)
 MUTED = (110, 118, 135)
 ACCENT = (255, 153, 0)
 _WEEKDAYS = "一二三四五六日"
-_INVISIBLE = re.compile("[\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 # A Latin word (with its trailing punctuation) moves to the next line whole; CJK breaks between characters.
 _TOKENS = re.compile(r"[A-Za-z0-9][\w.'’+\-/]*[,.;:!?)\]]*|\s+|.", re.DOTALL)
 # These never start a line (the rule Chinese typesetting calls 避头).
@@ -44,12 +44,9 @@ _NO_LINE_START = set("，。、；：！？）》」』”’,.;:!?)]%…")
 
 def font_path() -> Path:
     """The project's Chinese font, shared with the charts and the HTML font stack's Noto Sans SC."""
-    try:
-        from hf_daily.charts import chinese_font_path
-    except ImportError:  # charts.py predates chinese_font_path: use the font it ships
-        import pylopdf_fonts_zh_cn
-        return Path(pylopdf_fonts_zh_cn.sans_path())
-    return Path(chinese_font_path())
+    from hf_daily.charts import chinese_font_path
+
+    return chinese_font_path()
 
 
 @functools.lru_cache(maxsize=16)
@@ -58,7 +55,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 
 
 def _clean(text: str | None) -> str:
-    return " ".join(_INVISIBLE.sub(" ", text or "").split())
+    return " ".join(_INVISIBLE.sub("", text or "").split())
 
 
 def wrap(text: str, font: ImageFont.FreeTypeFont, width: float, max_lines: int | None = None) -> list[str]:
@@ -178,7 +175,7 @@ def render_poster(issue: Issue, width: int = WIDTH) -> bytes:
             y += pill_h + 14
 
     y = header_h + GAP
-    for number, (blocks, card_h) in enumerate(zip(cards, card_heights), start=1):
+    for number, (blocks, card_h) in enumerate(zip(cards, card_heights, strict=True), start=1):
         draw.rounded_rectangle((card_x, y, card_x + card_w, y + card_h), radius=24, fill=CARD,
                                outline=CARD_EDGE, width=2)
         text_x = card_x + PAD
@@ -195,7 +192,18 @@ def render_poster(issue: Issue, width: int = WIDTH) -> bytes:
               font=_font(24), fill=MUTED, anchor="mm")
 
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False, compress_level=9)
+    image.save(out, format="PNG", compress_level=6)
+    return out.getvalue()
+
+
+def thumbnail(path: Path, width: int = 360, max_height: int = 1600) -> bytes:
+    """A small copy of the poster's top, light enough to keep in run metadata."""
+    with Image.open(path) as image:
+        scale = width / image.width
+        small = image.resize((width, max(1, round(image.height * scale))), Image.Resampling.LANCZOS)
+    small = small.crop((0, 0, width, min(small.height, max_height)))
+    out = io.BytesIO()
+    small.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 

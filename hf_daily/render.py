@@ -18,8 +18,10 @@ from urllib.parse import quote
 # the start of a line, and untrusted text never starts a line here.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|~!&$^])")
 _WHITESPACE = re.compile(r"\s+")
-# Bidirectional controls can make text display in a different order than it is stored.
-_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Bidirectional controls (U+061C, the Arabic letter mark, among them) can make text display in a
+# different order than it is stored; C0 and C1 controls (but NEL, a line break) have no business in an issue.
+_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\u061c\u200b-\u200f"
+                        "\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def escape_markdown(text: str | None) -> str:
@@ -90,9 +92,12 @@ def render_issue(issue: Issue) -> str:
         lines.append(f"今日共 **{count}** 篇论文 · 热门领域：{fields}")
     else:
         lines.append(f"今日共 **{count}** 篇论文")
-    for label, target in issue.extra_links:
-        if safe_url(target) or not re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):
-            lines.append(f"[{escape_markdown(label)}]({quote(target, safe=':/?#@!$&*+,;=%~.-_')})")
+    links = [f"[{escape_markdown(label)}]({quote(target, safe=':/?#@!$&*+,;=%~.-_')})"
+             for label, target in issue.extra_links
+             # Relative paths of our own files, or http(s): never another scheme.
+             if safe_url(target) or not re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE)]
+    if links:
+        lines += ["", " · ".join(links)]
     lines.append("")
     if not issue.papers:
         lines += ["今天没有新论文（周末和节假日通常如此）。", ""]

@@ -54,7 +54,7 @@ header.masthead p{margin:.2rem 0}
 nav{font-size:.9rem}
 .fields{list-style:none;padding:0;margin:.6rem 0 0;display:flex;flex-wrap:wrap;gap:.4rem}
 .fields li{background:#3e5cbe;border-radius:999px;padding:.1rem .8rem;font-size:.9rem}
-main{padding:1rem 0 2rem}
+main.wrap{padding:1rem 1rem 2rem}
 section,.paper,.issue{background:var(--card);border:1px solid var(--edge);border-radius:14px;padding:1rem 1.1rem;margin:0 0 1rem}
 h2{font-size:1.2rem;line-height:1.45;margin:0 0 .4rem}
 ol.papers,ol.issues{list-style:none;padding:0;margin:0}
@@ -132,14 +132,14 @@ _ISSUE_PAGE = """{% extends "layout.html" %}
 <li class="paper" id="paper-{{ loop.index }}">
 <h2><span class="rank">{{ loop.index }}</span>{{ (paper.title_zh or paper.title)|clean }}</h2>
 {% if paper.title_zh %}<p class="original" lang="en">{{ paper.title|clean }}</p>{% endif %}
-<p class="meta">👍 {{ paper.upvotes|int }}
+<p class="meta">赞 {{ paper.upvotes|int }}
 {%- if paper.organization %} · 机构：{{ paper.organization|clean }}{% endif %}
 {%- if paper.authors %} · 作者：{{ paper.authors[:6]|map("clean")|join(", ") }}{% if paper.authors|length > 6 %} 等 {{ paper.authors|length }} 人{% endif %}{% endif %}
 {%- if paper.previously_featured %} · 曾于 {{ paper.previously_featured|map("iso")|join("、") }} 上榜{% endif %}</p>
 {% if paper.abstract_zh %}<p class="abstract">{{ paper.abstract_zh|clean }}</p>{% endif %}
 <p class="links">
 {%- for label, url in [("HuggingFace", paper.hf_url), ("arXiv", paper.arxiv_url), ("代码", paper.github_repo), ("项目主页", paper.project_page)] %}
-{%- set href = url|http_href %}{% if href %}<a href="{{ href }}" rel="noopener noreferrer nofollow ugc">{{ label }}</a>{% endif %}
+{%- set href = url|http_href %}{% if href %}<a href="{{ href }}" rel="noopener noreferrer nofollow ugc">{{ label }}</a> {% endif %}
 {%- endfor %}</p>
 </li>
 {% endfor %}
@@ -189,7 +189,7 @@ class IssueSummary:
 
 def clean(text) -> str:
     """One line of text: invisible and XML-illegal characters dropped, whitespace collapsed."""
-    return " ".join(_INVISIBLE.sub(" ", str(text or "")).split())
+    return " ".join(_INVISIBLE.sub("", str(text or "")).split())
 
 
 def http_href(url: str | None) -> str | None:
@@ -337,20 +337,23 @@ def publish_days(warehouse, days: Sequence[dt.date], data_dir: Path, site_url: s
 
     data_dir = Path(data_dir)
     folder = site_dir(data_dir)
+
+    def from_page(path: Path) -> str:
+        return os.path.relpath(path, folder).replace(os.sep, "/")
+
+    def existing(path: Path) -> str | None:
+        return from_page(path) if path.is_file() else None
+
     pages = {}
     for day in days:
         issue = build_issue(warehouse, day, data_dir)
-        issue_folder = issue_path(data_dir, day).parent
-
-        def rebase(relative_to_issue: str | None) -> str | None:
-            if not relative_to_issue:
-                return None
-            return os.path.relpath(issue_folder / relative_to_issue, folder).replace(os.sep, "/")
-
-        def existing(path: Path) -> str | None:
-            return os.path.relpath(path, folder).replace(os.sep, "/") if path.is_file() else None
-
-        issue = dataclasses.replace(issue, word_cloud=rebase(issue.word_cloud), trend_chart=rebase(issue.trend_chart))
+        # The issue's chart paths are relative to the Markdown file: make them relative to the page.
+        issues = issue_path(data_dir, day).parent
+        issue = dataclasses.replace(
+            issue,
+            word_cloud=from_page(issues / issue.word_cloud) if issue.word_cloud else None,
+            trend_chart=from_page(issues / issue.trend_chart) if issue.trend_chart else None,
+        )
         html = render_issue_page(
             issue,
             audio=existing(data_dir / "audio" / f"{day.isoformat()}.mp3"),

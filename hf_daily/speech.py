@@ -9,6 +9,7 @@ from __future__ import annotations
 import array
 import ctypes
 import datetime as dt
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ _INITIALIZE_DONT_EXIT = 0x8000  # report errors instead of calling exit() inside
 _CHARS_UTF8 = 1
 _ENDPAUSE = 0x1000
 _POS_CHARACTER = 1
-_RATE, _VOLUME, _PITCH = 1, 2, 3
+_RATE, _PITCH = 1, 3
 
 _SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
@@ -43,8 +44,22 @@ class Speech:
         return len(self.pcm) / 2 / self.sample_rate
 
 
-class _Engine:
-    def __init__(self, voice: str):
+def _collect(wav, count, _events) -> int:
+    if count > 0:
+        _sink[-1].frombytes(ctypes.string_at(wav, count * 2))
+    return 0  # 0: go on synthesizing
+
+
+# One callback for the life of the process: eSpeak keeps calling the last one it was given, and a
+# collected ctypes callback would crash it.
+_CALLBACK = _SynthCallback(_collect)
+_sink: list[array.array] = [array.array("h")]
+
+
+class _Espeak:
+    """The process's one eSpeak NG: its state (voice, callback, parameters) is global to the library."""
+
+    def __init__(self):
         try:
             import espeakng_loader
         except ImportError as exc:
@@ -53,7 +68,8 @@ class _Engine:
             lib = ctypes.CDLL(espeakng_loader.get_library_path())
             data_path = espeakng_loader.get_data_path()
         except (OSError, RuntimeError) as exc:
-            raise SpeechUnavailable(f"cannot load eSpeak NG from espeakng-loader ({exc}): reinstall it, {INSTALL_HINT}") from exc
+            raise SpeechUnavailable(
+                f"cannot load eSpeak NG from espeakng-loader ({exc}): reinstall it, {INSTALL_HINT}") from exc
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_Info.argtypes = [ctypes.c_void_p]
@@ -64,47 +80,43 @@ class _Engine:
         lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
                                      ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
         self.version = (lib.espeak_Info(None) or b"").decode()
-        if tuple(int(p) for p in self.version.split(".")[:2] if p.isdigit()) < MIN_VERSION:
+        release = re.match(r"(\d+)\.(\d+)", self.version)
+        if not release or (int(release[1]), int(release[2])) < MIN_VERSION:
             raise SpeechUnavailable(f"eSpeak NG {self.version} reads Mandarin wrongly; 1.52 or later is needed: "
                                     f"upgrade, `pip install -U espeakng-loader`")
-        self.sample_rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path.encode(), _INITIALIZE_DONT_EXIT)
+        self.sample_rate = lib.espeak_Initialize(
+            _AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path.encode(), _INITIALIZE_DONT_EXIT)
         if self.sample_rate <= 0:
             raise SpeechUnavailable(f"eSpeak NG failed to start with data {data_path}: reinstall it, {INSTALL_HINT}")
-        self._chunks = array.array("h")
-        # Kept on the instance: eSpeak calls it long after this line, and a collected callback would crash.
-        self._callback = _SynthCallback(self._collect)
-        lib.espeak_SetSynthCallback(self._callback)
-        if lib.espeak_SetVoiceByName(voice.encode()) != 0:
-            raise SpeechUnavailable(f"eSpeak NG {self.version} has no voice {voice!r}: {INSTALL_HINT}")
-        self.voice = voice
+        lib.espeak_SetSynthCallback(_CALLBACK)
         self.lib = lib
+        self.voice: str | None = None
 
-    def _collect(self, wav, count, _events) -> int:
-        if count > 0:
-            self._chunks.frombytes(ctypes.string_at(wav, count * 2))
-        return 0  # 0: go on synthesizing
-
-    def speak(self, text: str, rate: int, pitch: int) -> bytes:
+    def speak(self, text: str, voice: str, rate: int, pitch: int) -> bytes:
+        if voice != self.voice:
+            self.voice = None  # after a failed switch the library's voice is unknown
+            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise SpeechUnavailable(f"eSpeak NG {self.version} has no voice {voice!r}: {INSTALL_HINT}")
+            self.voice = voice
         self.lib.espeak_SetParameter(_RATE, rate, 0)
         self.lib.espeak_SetParameter(_PITCH, pitch, 0)
-        self._chunks = array.array("h")
+        _sink[-1] = array.array("h")
         data = text.encode("utf-8") + b"\0"
         error = self.lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8 | _ENDPAUSE, None, None)
         if error != 0:
             raise RuntimeError(f"eSpeak NG could not synthesize the text (error {error})")
-        return self._chunks.tobytes()
+        return _sink[-1].tobytes()
 
 
 _lock = threading.Lock()
-_engines: dict[str, _Engine] = {}
+_espeak: _Espeak | None = None
 
 
-def _engine(voice: str) -> _Engine:
-    if voice not in _engines:
-        # eSpeak has one current voice per process: only one voice is ever kept.
-        _engines.clear()
-        _engines[voice] = _Engine(voice)
-    return _engines[voice]
+def _engine() -> _Espeak:
+    global _espeak
+    if _espeak is None:
+        _espeak = _Espeak()
+    return _espeak
 
 
 def synthesize(paragraphs: Sequence[str] | str, voice: str = "cmn", rate: int = 165, pitch: int = 50,
@@ -113,9 +125,9 @@ def synthesize(paragraphs: Sequence[str] | str, voice: str = "cmn", rate: int = 
     if isinstance(paragraphs, str):
         paragraphs = paragraphs.splitlines()
     with _lock:
-        engine = _engine(voice)
+        engine = _engine()
         silence = b"\0\0" * int(engine.sample_rate * pause_s)
-        pieces = [engine.speak(p, rate, pitch) for p in (p.strip() for p in paragraphs) if p]
+        pieces = [engine.speak(p, voice, rate, pitch) for p in (p.strip() for p in paragraphs) if p]
     return Speech(silence.join(pieces), engine.sample_rate, f"eSpeak NG {engine.version} ({voice})")
 
 
