@@ -165,7 +165,8 @@ class DailyPapersClient:
             try:
                 items = parse_page(body, day=day, url=url)
             except DailyPapersError as exc:
-                raise self._error(str(exc)) from exc
+                # Not chained: the original message may hold a token the server echoed back; ours is redacted.
+                raise self._error(str(exc)) from None
             ids = [item["paper"]["id"] for item in items]
             # Only an exact repeat counts: upvotes move during paging, so a paper
             # may legitimately show up on two neighbouring pages.

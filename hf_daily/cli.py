@@ -1,16 +1,28 @@
-"""The `hf-daily` command: materialize days, open the UI, without writing Dagster code."""
+"""The `hf-daily` command: materialize days, import an archive, query the warehouse, open the UI."""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import datetime as dt
+import decimal
+import json
 import os
 import subprocess
 import sys
+import tempfile
+import unicodedata
+from pathlib import Path
+
+# Read-only commands wait this long for a run's write lock by default: long enough for a
+# daily run's short writes, short enough that a person is told what is going on.
+READ_WAIT_S = 10.0
 
 
 def _root_cause(error) -> str:
-    # Dagster wraps the exception that explains the failure in its own "error occurred while executing" layers.
-    while error.cause is not None:
+    # Dagster wraps our exception, whose message names the day, URL and fix, in its own layers;
+    # below ours lies the library error it explains, which would say less.
+    while error.cause is not None and error.cls_name and error.cls_name.startswith("Dagster"):
         error = error.cause
     return error.message.strip()
 
@@ -33,6 +45,217 @@ def _materialize(args: argparse.Namespace) -> int:
         last = end or start
         print(f"done: {len(results)} run(s); issue at {os.path.join(args.data_dir, 'issues', last.isoformat() + '.md')}")
     return 1 if failed else 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from hf_daily.archive import ArchiveFileError, contiguous_ranges, import_folder
+    from hf_daily.warehouse import Warehouse, WarehouseError
+
+    try:
+        report = import_folder(Warehouse(Path(args.data_dir) / "warehouse.duckdb"), args.folder)
+    except ArchiveFileError as exc:
+        print(f"hf-daily import: {exc}", file=sys.stderr)
+        return 2
+    except WarehouseError as exc:
+        print(f"hf-daily import: {exc}", file=sys.stderr)
+        return 3
+    rows = [[f.path.name, f.day, f.shape or "", f.papers if f.ok else "",
+             "possibly truncated" if f.possibly_truncated else "", f.stored if f.ok else "REJECTED"]
+            for f in report.files]
+    print(format_table(["file", "day", "shape", "papers", "flag", "stored"], rows, max_width=0))
+    for f in report.files:
+        for note in f.notes:
+            print(f"note: {f.path.name}: {note}")
+    for f in report.rejected:
+        print(f"rejected: {f.error}", file=sys.stderr)
+    if report.ignored:
+        print(f"ignored {len(report.ignored)} file(s) not ending in .json: "
+              f"{', '.join(p.name for p in report.ignored[:5])}{' ...' if len(report.ignored) > 5 else ''}")
+    truncated = [f for f in report.imported if f.possibly_truncated]
+    if truncated:
+        print(f"warning: {len(truncated)} day(s) hold exactly 50 papers, one full API page, and may be missing "
+              "the rest; fetch them again from the API with `hf-daily materialize DAY --refresh`.")
+    papers = sum(f.papers for f in report.imported)
+    print(f"imported {len(report.imported)} file(s), {papers} papers; rejected {len(report.rejected)}")
+    failed = 1 if report.rejected else 0
+    if args.raw_only or not report.days:
+        return failed
+    translator = {k: v for k, v in {"backend": args.backend, "model": args.model,
+                                    "gguf_file": args.gguf_file}.items() if v}
+    avoid = [f.day for f in report.rejected if f.day]
+    return _materialize_imported(args, contiguous_ranges(report.days, avoid=avoid), translator) or failed
+
+
+def _materialize_imported(args: argparse.Namespace, ranges, translator: dict) -> int:
+    from hf_daily.defs.runner import materialize
+
+    # Days between imported ones (weekends) are read from an empty folder: they stay empty
+    # rather than being fetched from the network behind the user's back.
+    with tempfile.TemporaryDirectory(prefix="hf-daily-import-") as nothing:
+        for start, end in ranges:
+            print(f"materializing {start} .. {end} in one run ...", flush=True)
+            results = materialize(start, end, data_dir=args.data_dir, archive_dir=nothing,
+                                  translator=translator or None, raise_on_error=False)
+            if not _report_failures(results):
+                return 1
+    print(f"done: issues in {os.path.join(args.data_dir, 'issues')}")
+    return 0
+
+
+def _report_failures(results) -> bool:
+    ok = True
+    for result in results:
+        if result.success:
+            continue
+        ok = False
+        for event in result.all_events:
+            if event.is_step_failure and event.step_failure_data.error:
+                print(f"error in {event.step_key}: {_root_cause(event.step_failure_data.error)}", file=sys.stderr)
+    return ok
+
+
+# --- read-only queries ---------------------------------------------------------------------------
+
+def _cell(value, for_json: bool = False):
+    if value is None:
+        return None if for_json else ""
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value) if for_json else str(value)
+    if isinstance(value, (list, tuple)):
+        return [_cell(v, True) for v in value] if for_json else ", ".join(str(_cell(v)) for v in value)
+    if isinstance(value, dict):
+        return {k: _cell(v, True) for k, v in value.items()} if for_json else json.dumps(value, default=str)
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    return value
+
+
+def _width(text: str) -> int:
+    # Chinese characters take two columns in a terminal.
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _clip(text: str, max_width: int) -> str:
+    if not max_width or _width(text) <= max_width:
+        return text
+    out, used = [], 0
+    for c in text:
+        w = _width(c)
+        if used + w > max_width - 1:
+            break
+        out.append(c)
+        used += w
+    return "".join(out) + "…"
+
+
+def format_table(columns: list[str], rows: list, max_width: int = 60) -> str:
+    """An aligned text table; numbers right-aligned, long cells clipped to ``max_width`` columns (0: never)."""
+    cells = [[_clip(str(_cell(v)), max_width) for v in row] for row in rows]
+    numeric = [all(isinstance(row[i], (int, float, decimal.Decimal)) and not isinstance(row[i], bool)
+                   for row in rows if row[i] is not None) and any(row[i] is not None for row in rows)
+               for i in range(len(columns))]
+    widths = [max([_width(c)] + [_width(r[i]) for r in cells]) for i, c in enumerate(columns)]
+
+    def line(values):
+        parts = []
+        for i, v in enumerate(values):
+            pad = " " * (widths[i] - _width(v))
+            parts.append(pad + v if numeric[i] else v + pad)
+        return "  ".join(parts).rstrip()
+
+    out = [line(columns), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def write_result(columns: list[str], rows: list, fmt: str, out=None, max_width: int = 60) -> None:
+    out = out or sys.stdout
+    if fmt == "json":
+        records = [{c: _cell(v, True) for c, v in zip(columns, row)} for row in rows]
+        json.dump(records, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[_cell(v) for v in row] for row in rows])
+    else:
+        out.write(format_table(columns, rows, max_width=max_width) + "\n")
+
+
+def _query(args: argparse.Namespace, sql: str) -> int:
+    import duckdb
+
+    from hf_daily.analytics import ensure_views
+    from hf_daily.warehouse import Warehouse, WarehouseError, WarehouseLockedError
+
+    path = Path(args.data_dir) / "warehouse.duckdb"
+    try:
+        with Warehouse(path, lock_timeout=args.wait).connect(read_only=True) as con:
+            ensure_views(con, read_only=True)
+            try:
+                cursor = con.execute(sql)
+            except duckdb.Error as exc:
+                print(f"hf-daily: the query failed: {exc}\n{_query_hint(exc)}", file=sys.stderr)
+                return 1
+            if cursor.description is None:
+                return 0
+            columns = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+    except WarehouseLockedError as exc:
+        print(
+            f"hf-daily: the warehouse {path} is being written by another process (a materialization run, "
+            f"from `hf-daily materialize`, `hf-daily import` or the Dagster UI), and DuckDB lets no one read "
+            f"while it writes. Waited {args.wait:.0f} s.\n"
+            "What to do: run the command again when the run has finished, or wait longer with "
+            "--wait SECONDS (e.g. --wait 600); close any DuckDB shell or notebook that has the file open "
+            f"for writing.\n(DuckDB said: {exc.__cause__ or exc})",
+            file=sys.stderr,
+        )
+        return 3
+    except WarehouseError as exc:
+        print(f"hf-daily: {exc}", file=sys.stderr)
+        return 2
+    write_result(columns, rows, args.format, max_width=getattr(args, "max_width", 60))
+    return 0
+
+
+def _query_hint(exc) -> str:
+    text = str(exc)
+    if "read-only" in text:
+        return ("hf-daily sql opens the warehouse read-only so that it never competes with a run; change data "
+                "by materializing (hf-daily materialize), or open a copy of the file with duckdb yourself.")
+    if "does not exist" in text or "not found" in text.lower():
+        return ("List the tables and views with: hf-daily sql \"SELECT table_name, table_type FROM "
+                "information_schema.tables ORDER BY 1\"; the named reports with: hf-daily report")
+    return "Check the SQL (DuckDB dialect); the named reports are listed by: hf-daily report"
+
+
+def _sql(args: argparse.Namespace) -> int:
+    sql = sys.stdin.read() if args.query == "-" else args.query
+    if not sql.strip():
+        print("hf-daily sql: the query is empty; pass it as an argument, or '-' to read it from stdin",
+              file=sys.stderr)
+        return 2
+    return _query(args, sql)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from hf_daily.analytics import REPORTS
+
+    if not args.name:
+        width = max(map(len, REPORTS))
+        print("Reports (run one with: hf-daily report NAME [--format csv|json]):\n")
+        for name, (description, _) in REPORTS.items():
+            print(f"  {name:<{width}}  {description}")
+        return 0
+    if args.name not in REPORTS:
+        print(f"hf-daily report: no report named {args.name!r}; choose one of: {', '.join(REPORTS)}",
+              file=sys.stderr)
+        return 2
+    return _query(args, REPORTS[args.name][1])
 
 
 def _ui(args: argparse.Namespace) -> int:
@@ -59,6 +282,35 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--model", help="translator model: 'offline', a hub id or a local folder")
     m.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
     m.set_defaults(func=_materialize)
+
+    data_dir = os.environ.get("HF_DAILY_DATA_DIR", "data")
+
+    def read_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+        p.add_argument("--data-dir", default=data_dir, help="folder holding warehouse.duckdb")
+        p.add_argument("--wait", type=float, default=READ_WAIT_S, metavar="SECONDS",
+                       help=f"how long to wait while a run holds the write lock (default {READ_WAIT_S:.0f})")
+        p.add_argument("--max-width", type=int, default=60, metavar="COLUMNS",
+                       help="clip table cells to this width (0: never)")
+
+    r = sub.add_parser("report", help="print a named report from the warehouse (list them without NAME)")
+    r.add_argument("name", nargs="?", help="report name; omit to list the reports")
+    read_options(r)
+    r.set_defaults(func=_report)
+
+    q = sub.add_parser("sql", help="run a SQL query against the warehouse, read-only")
+    q.add_argument("query", help="the SQL (DuckDB dialect), or '-' to read it from stdin")
+    read_options(q)
+    q.set_defaults(func=_sql)
+
+    i = sub.add_parser("import", help="import a folder of daily JSON files (an existing archive) and materialize it")
+    i.add_argument("folder", help="folder of YYYY-MM-DD.json files")
+    i.add_argument("--data-dir", default=data_dir)
+    i.add_argument("--raw-only", action="store_true", help="only store the responses; materialize later")
+    i.add_argument("--backend", help="translator backend: causal or seq2seq")
+    i.add_argument("--model", help="translator model: 'offline', a hub id or a local folder")
+    i.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
+    i.set_defaults(func=_import)
 
     u = sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this project")
     u.add_argument("--host", default="127.0.0.1")

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 _ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}(v\d+)?|[a-z-]+(\.[A-Z]{2})?/\d{7}(v\d+)?)$")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _WHITESPACE = re.compile(r"\s+")
+# JSON may carry "\ud800"-style escapes that decode to lone surrogates; no UTF-8 store or URL accepts them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# The warehouse's INTEGER columns are 32-bit: a larger count is garbage, and inserting it would fail the day.
+_INT32 = range(-(2**31), 2**31)
 
 PAPER_COLUMNS = [
     "day", "paper_id", "rank", "title", "abstract", "hf_url", "arxiv_url", "published_at",
@@ -41,6 +45,11 @@ class NormalizedDay:
     organizations: pd.DataFrame
     upvote_snapshots: pd.DataFrame
     duplicate_ids: list[str]
+    raw_paper_ids: int = 0  # distinct ids in the fetch the rows come from, for the counts check
+
+
+def _str(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def unwrap(text: str | None) -> str:
@@ -48,14 +57,15 @@ def unwrap(text: str | None) -> str:
 
     Older API responses carry arXiv's 80-column line breaks inside titles and abstracts.
     """
-    if not text:
+    if not isinstance(text, str) or not text:
         return ""
+    text = _str(text)
     paragraphs = (_WHITESPACE.sub(" ", p).strip() for p in _PARAGRAPH_BREAK.split(text))
     return "\n\n".join(p for p in paragraphs if p)
 
 
 def hf_url(paper_id: str) -> str:
-    return f"https://huggingface.co/papers/{quote(paper_id, safe='.')}"
+    return f"https://huggingface.co/papers/{quote(_str(paper_id), safe='.')}"
 
 
 def arxiv_url(paper_id: str) -> str | None:
@@ -67,7 +77,7 @@ def http_url(value: object) -> str | None:
     """Keep a link from the data only if it is an absolute http(s) URL; anything else could run script."""
     if not isinstance(value, str):
         return None
-    url = value.strip()
+    url = _str(value).strip()
     if not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE) or any(c in url for c in "\n\r\t <>\"'`"):
         return None
     return url
@@ -79,25 +89,23 @@ def _timestamp(value: object) -> dt.datetime | None:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError):  # OverflowError: an offset that moves year 1 or 9999 out of range
         return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return parsed
 
 
 def _int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
+        value = int(value)
+    return value if isinstance(value, int) and value in _INT32 else None
 
 
 def _text(value: object) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+    return _str(value).strip() or None if isinstance(value, str) else None
 
 
 def _naive_utc(moment: dt.datetime) -> dt.datetime:
@@ -109,17 +117,23 @@ def _naive_utc(moment: dt.datetime) -> dt.datetime:
 def _keywords(value: object) -> list[str] | None:
     if not isinstance(value, list):
         return None
-    return [k.strip() for k in value if isinstance(k, str) and k.strip()]
+    return [_str(k).strip() for k in value if isinstance(k, str) and k.strip()]
 
 
 def normalize_day(day: dt.date, fetches: list[list[RawPage]]) -> NormalizedDay:
     """Normalize one day from all of its stored fetches, oldest first.
 
-    Paper rows come from the latest fetch; upvote snapshots come from every fetch,
-    so re-fetching a day later never loses the earlier counts.
+    Paper rows come from the latest fetch that lists any paper; upvote snapshots come
+    from every fetch, so re-fetching a day later never loses the earlier counts.
+    A day does not lose all of its papers: an empty response after a full one is an
+    API glitch, so it is kept in raw_responses but does not wipe the day's rows.
     """
-    latest = fetches[-1] if fetches else []
-    items = [item for page in latest for item in parse_page(page.body, day=day, url=page.url)]
+    parsed = [[item for page in fetch for item in parse_page(page.body, day=day, url=page.url)] for fetch in fetches]
+    chosen = next((i for i in reversed(range(len(fetches))) if parsed[i]), len(fetches) - 1)
+    latest, items = (fetches[chosen], parsed[chosen]) if fetches else ([], [])
+    if fetches and chosen != len(fetches) - 1:
+        log.warning("%s: the latest fetch lists no papers but fetch %d of %d listed %d; keeping those rows",
+                    day, chosen + 1, len(fetches), len(items))
     fetched_at = _naive_utc(latest[0].fetched_at) if latest else None
 
     papers, authors, organizations = [], [], {}
@@ -127,7 +141,7 @@ def normalize_day(day: dt.date, fetches: list[list[RawPage]]) -> NormalizedDay:
     duplicates: list[str] = []
     for item in items:
         paper = item["paper"]
-        paper_id = paper["id"].strip()
+        paper_id = _str(paper["id"]).strip()
         if paper_id in seen:
             # The API has been seen to repeat a paper across pages; the first (higher-ranked) one wins.
             duplicates.append(paper_id)
@@ -136,7 +150,7 @@ def normalize_day(day: dt.date, fetches: list[list[RawPage]]) -> NormalizedDay:
         org = paper.get("organization") or item.get("organization")
         org_id = None
         if isinstance(org, dict) and isinstance(org.get("_id"), str):
-            org_id = org["_id"]
+            org_id = _str(org["_id"])
             organizations[org_id] = {
                 "organization_id": org_id,
                 "name": _text(org.get("name")),
@@ -163,7 +177,8 @@ def normalize_day(day: dt.date, fetches: list[list[RawPage]]) -> NormalizedDay:
             "organization_id": org_id,
             "fetched_at": fetched_at,
         })
-        for position, author in enumerate(paper.get("authors") or [], start=1):
+        listed = paper.get("authors")
+        for position, author in enumerate(listed if isinstance(listed, list) else [], start=1):
             if not isinstance(author, dict) or not _text(author.get("name")):
                 continue
             user = author.get("user") if isinstance(author.get("user"), dict) else {}
@@ -171,28 +186,27 @@ def normalize_day(day: dt.date, fetches: list[list[RawPage]]) -> NormalizedDay:
                 "day": day,
                 "paper_id": paper_id,
                 "position": position,
-                "name": _WHITESPACE.sub(" ", author["name"]).strip(),
+                "name": _WHITESPACE.sub(" ", _str(author["name"])).strip(),
                 "hf_username": _text(user.get("user")),
             })
     if duplicates:
         log.warning("%s: %d duplicate paper ids dropped: %s", day, len(duplicates), ", ".join(duplicates))
 
     snapshots = {}
-    for fetch in fetches:
+    for fetch, fetch_items in zip(fetches, parsed):
         if not fetch:
             continue
         at = _naive_utc(fetch[0].fetched_at)
-        for page in fetch:
-            for item in parse_page(page.body, day=day, url=page.url):
-                paper = item["paper"]
-                key = (paper["id"].strip(), at)
-                snapshots.setdefault(key, {
-                    "day": day,
-                    "paper_id": key[0],
-                    "fetched_at": at,
-                    "upvotes": _int(paper.get("upvotes")) or 0,
-                    "num_comments": _int(item.get("numComments")) or 0,
-                })
+        for item in fetch_items:
+            paper = item["paper"]
+            key = (_str(paper["id"]).strip(), at)
+            snapshots.setdefault(key, {
+                "day": day,
+                "paper_id": key[0],
+                "fetched_at": at,
+                "upvotes": _int(paper.get("upvotes")) or 0,
+                "num_comments": _int(item.get("numComments")) or 0,
+            })
 
     return NormalizedDay(
         day=day,
@@ -201,4 +215,5 @@ def normalize_day(day: dt.date, fetches: list[list[RawPage]]) -> NormalizedDay:
         organizations=pd.DataFrame(list(organizations.values()), columns=ORGANIZATION_COLUMNS),
         upvote_snapshots=pd.DataFrame(list(snapshots.values()), columns=UPVOTE_SNAPSHOT_COLUMNS),
         duplicate_ids=duplicates,
+        raw_paper_ids=len(seen),
     )

@@ -144,7 +144,7 @@ def fetch_days(warehouse: wh.Warehouse, fetch: Fetch, days: Sequence[dt.date], r
 class NormalizeReport:
     rows: dict[str, int]
     papers_per_day: dict[dt.date, int]
-    raw_papers_per_day: dict[dt.date, int]  # distinct ids in the latest fetch
+    raw_papers_per_day: dict[dt.date, int]  # distinct ids in the fetch the rows come from
     duplicate_ids: dict[dt.date, list[str]]
 
 
@@ -158,16 +158,13 @@ def normalize_days(warehouse: wh.Warehouse, days: Sequence[dt.date]) -> Normaliz
         organizations = pd.concat([n.organizations for n in normalized], ignore_index=True)
         organizations = organizations.drop_duplicates("organization_id", keep="last")
         wh.replace_days(con, list(days), frames, upserts={"organizations": organizations})
-        raw = {}
-        for day in days:
-            fetches = wh.stored_fetches(con, day)
-            ids = {item["paper"]["id"].strip() for p in (fetches[-1] if fetches else [])
-                   for item in parse_page(p.body, day=day, url=p.url)}
-            raw[day] = len(ids)
+        # Counted back from the table, so the check proves what was written, not what was meant to be.
+        stored = dict(con.execute("SELECT day, count(*) FROM papers WHERE day IN (SELECT unnest(?)) GROUP BY day",
+                                  [list(days)]).fetchall())
     return NormalizeReport(
         rows={name: len(frame) for name, frame in frames.items()} | {"organizations": len(organizations)},
-        papers_per_day={n.day: len(n.papers) for n in normalized},
-        raw_papers_per_day=raw,
+        papers_per_day={day: stored.get(day, 0) for day in days},
+        raw_papers_per_day={n.day: n.raw_paper_ids for n in normalized},
         duplicate_ids={n.day: n.duplicate_ids for n in normalized if n.duplicate_ids},
     )
 

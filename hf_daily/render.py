@@ -19,17 +19,20 @@ from urllib.parse import quote
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|~!&$^])")
 _WHITESPACE = re.compile(r"\s+")
 # Bidirectional controls (U+061C, the Arabic letter mark, among them) can make text display in a
-# different order than it is stored; C0 and C1 controls (but NEL, a line break) have no business in an issue.
+# different order than it is stored; C0 and C1 controls (but NEL, a line break) have no business in an
+# issue; noncharacters and lone surrogates are illegal in XML (the feed).
 _INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\u061c\u200b-\u200f"
-                        "\u202a-\u202e\u2066-\u2069\ufeff]")
+                        "\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def plain_text(text: object) -> str:
+    """One line of text, as shown to readers in any format: invisible characters dropped, whitespace collapsed."""
+    return _WHITESPACE.sub(" ", _INVISIBLE.sub("", str(text or ""))).strip()
 
 
 def escape_markdown(text: str | None) -> str:
-    """One line of literal text: whitespace collapsed, control characters dropped, syntax escaped."""
-    if not text:
-        return ""
-    flat = _WHITESPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    """One line of literal Markdown text: plain_text with its syntax escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", plain_text(text))
 
 
 def safe_url(url: str | None) -> str | None:

@@ -27,14 +27,11 @@ from urllib.parse import quote, urljoin
 import jinja2
 from markupsafe import Markup, escape
 
-from hf_daily.render import Issue, safe_url
+from hf_daily.render import Issue, plain_text, safe_url
 
 SITE_TITLE = "Hugging Face 每日论文速递"
 FEED_ENTRIES = 60  # two months: feed readers fetch the feed often, and older issues stay on the index page
 _WEEKDAYS = "一二三四五六日"
-# Characters that are invisible, reorder text (bidi controls) or are not allowed in XML at all.
-_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e"
-                        "\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]")
 _FEED_NAMESPACE = uuid.UUID("6f1e9d0c-3b4a-5c8e-9f2d-7a1b0c4d5e6f")
 
 CSS = """
@@ -187,14 +184,9 @@ class IssueSummary:
     audio_bytes: int | None = None  # size of ../audio/YYYY-MM-DD.mp3 when it exists: the feed's enclosure
 
 
-def clean(text) -> str:
-    """One line of text: invisible and XML-illegal characters dropped, whitespace collapsed."""
-    return " ".join(_INVISIBLE.sub("", str(text or "")).split())
-
-
 def http_href(url: str | None) -> str | None:
     """An absolute http(s) URL, percent-encoded; None for anything else (javascript:, data:, relative)."""
-    return safe_url(clean(url) if url else None)
+    return safe_url(plain_text(url) if url else None)
 
 
 def local_href(path: str) -> str:
@@ -226,7 +218,7 @@ _ENV = jinja2.Environment(
     loader=jinja2.DictLoader({"layout.html": _LAYOUT, "issue.html": _ISSUE_PAGE, "index.html": _INDEX_PAGE}),
     autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
 )
-_ENV.filters.update(clean=clean, http_href=http_href, local_href=local_href, long_date=long_date,
+_ENV.filters.update(clean=plain_text, http_href=http_href, local_href=local_href, long_date=long_date,
                     page_name=page_name, groupby_month=_groupby_month, iso=lambda day: day.isoformat())
 # The style element must match the policy's hash byte for byte: it goes in as it is.
 _ENV.globals.update(site_title=SITE_TITLE, csp=CONTENT_SECURITY_POLICY, css=Markup(CSS))
@@ -266,7 +258,7 @@ def render_feed(issues: Sequence[IssueSummary], site_url: str = "", limit: int =
     def add(parent, tag, text=None, **attrs):
         element = ET.SubElement(parent, tag, {k: str(v) for k, v in attrs.items()})
         if text is not None:
-            element.text = clean(text) if tag != "content" else text
+            element.text = plain_text(text) if tag != "content" else text
         return element
 
     add(feed, "id", absolute("feed.xml") if base else f"urn:uuid:{uuid.uuid5(_FEED_NAMESPACE, 'feed')}")
@@ -288,14 +280,14 @@ def render_feed(issues: Sequence[IssueSummary], site_url: str = "", limit: int =
                 href=absolute(f"../audio/{item.day.isoformat()}.mp3"))
         add(entry, "published", _atom_time(item.day))
         add(entry, "updated", _atom_time(item.day))
-        fields = "、".join(clean(f) for f in item.hot_fields)
+        fields = "、".join(plain_text(f) for f in item.hot_fields)
         add(entry, "summary", f"今日共 {item.paper_count} 篇论文" + (f" · 热门领域：{fields}" if fields else ""),
             type="text")
         # type="html": the markup is escaped once more as XML text, as Atom asks; titles are escaped inside it.
-        titles = "".join(f"<li>{escape(clean(t))}</li>" for t in item.titles)
+        titles = "".join(f"<li>{escape(plain_text(t))}</li>" for t in item.titles)
         add(entry, "content", f"<p>今日共 {item.paper_count} 篇论文</p><ol>{titles}</ol>", type="html")
         for field in item.hot_fields:
-            add(entry, "category", term=clean(field))
+            add(entry, "category", term=plain_text(field))
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 

@@ -138,7 +138,7 @@ def test_no_title_changes_the_page_structure(title):
     base = [t for t, _ in Page(render(make_issue(paper(1, title_zh="x", title="y")))).tags]
     page = Page(render(make_issue(paper(1, title_zh="x" + title, title="y" + title))))
     assert [t for t, _ in page.tags] == base
-    assert site.clean("x" + title) in page.body_text
+    assert site.plain_text("x" + title) in page.body_text
 
 
 def test_relative_paths_are_percent_encoded():

@@ -39,13 +39,17 @@ class DailyPapersResource(dg.ConfigurableResource):
     )
     timeout_s: float = Field(default=30.0, description="Timeout of one HTTP request.")
     retries: int = Field(default=5, description="Retries on HTTP 429/5xx and connection errors.")
+    backoff_s: float = Field(
+        default=1.0, description="First wait before a retry, doubling each time (Retry-After wins when sent)."
+    )
 
     def fetch_day(self, day: dt.date) -> list[RawPage]:
         if self.archive_dir:
             return ArchiveSource(self.archive_dir).fetch_day(day)
         # The token is read here, never stored in config, so it cannot reach run logs or the UI.
         client = DailyPapersClient(
-            base_url=self.base_url, token=os.environ.get("HF_TOKEN"), timeout=self.timeout_s, retries=self.retries
+            base_url=self.base_url, token=os.environ.get("HF_TOKEN"), timeout=self.timeout_s, retries=self.retries,
+            backoff=self.backoff_s,
         )
         return client.fetch_day(day)
 

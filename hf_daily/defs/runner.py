@@ -10,11 +10,17 @@ import dagster as dg
 
 from hf_daily.defs.partitions import FIRST_DAY
 
-# Runs queue for the DuckDB pool instead of failing on its single-writer lock; telemetry would try the network.
+# DuckDB has one writer: runs that write it queue for the "duckdb" pool one at a time instead of
+# meeting its lock. Run granularity, because a slot claimed per step by a run that is then killed
+# stays claimed and blocks every later run; a whole run is reaped by run monitoring. Telemetry would
+# try the network.
 INSTANCE_YAML = """\
 concurrency:
   pools:
+    granularity: run
     default_limit: 1
+run_monitoring:
+  enabled: true
 telemetry:
   enabled: false
 """
