@@ -58,6 +58,12 @@ class FetchReport:
     possibly_truncated: list[dt.date] = field(default_factory=list)
 
 
+def _eta(done: int, total: int, elapsed: float) -> str:
+    if not done:
+        return "unknown"
+    return f"{elapsed / done * (total - done):.0f} s"
+
+
 class DayProgress:
     """Days done and left, with an estimate of the time left, for the logs of a long backfill.
 
@@ -190,14 +196,8 @@ class TranslateReport:
     untranslated: list[tuple[dt.date, str]]
 
 
-def _eta(done: int, total: int, elapsed: float) -> str:
-    if not done:
-        return "unknown"
-    return f"{elapsed / done * (total - done):.0f} s"
-
-
 def translate_days(warehouse: wh.Warehouse, translator: Translator, days: Sequence[dt.date],
-                   progress: Callable[[str], None] = log.info, batch_size: int = 4) -> TranslateReport:
+                   progress: Callable[[str], None] = log.info, chunk_size: int = 32) -> TranslateReport:
     """Translate every title and abstract of the days that the cache does not already hold."""
     with warehouse.connect() as con:
         papers = con.execute(
@@ -226,31 +226,41 @@ def translate_days(warehouse: wh.Warehouse, translator: Translator, days: Sequen
     started = time.monotonic()
     if todo:
         progress(f"translating {len(todo)} texts with {translator.model_id} ({hits} already cached)")
+    # All of a kind's texts go to the translator in large chunks: it batches them by length itself, and
+    # each chunk is kept as soon as it is done, so a crash or cancel loses at most one chunk.
     # Titles first: they are short, so a day's issue gets its headings early if a run is cut short.
-    todo.sort(key=lambda t: (t[1] != "title", len(t[3])))
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start:start + batch_size]
-        t0 = time.monotonic()
-        outputs = translator.translate([t[3] for t in batch], batch[0][1]) if len({t[1] for t in batch}) == 1 else [
-            translator.translate([t[3]], t[1])[0] for t in batch
-        ]
-        seconds = (time.monotonic() - t0) / len(batch)
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        rows = pd.DataFrame(
-            [{"paper_id": pid, "field": f, "source_hash": h, "model_id": translator.model_id,
-              "text_zh": out.strip(), "seconds": seconds, "translated_at": now}
-             for (pid, f, h, _), out in zip(batch, outputs) if out and out.strip()],
-            columns=wh.TABLES["translation_cache"].column_names,
-        )
-        # Keep each batch as soon as it is done, so a crash or cancel loses at most one batch.
-        with warehouse.connect() as con:
-            wh.upsert(con, "translation_cache", rows)
-        for (pid, f, h, _), out in zip(batch, outputs):
-            if out and out.strip():
-                cached[(pid, f, h)] = out.strip()
-        done = start + len(batch)
-        progress(f"translated {done}/{len(todo)} texts, {len(todo) - done} left, "
-                 f"ETA {_eta(done, len(todo), time.monotonic() - started)}")
+    total_chars = sum(len(t[3]) for t in todo) or 1
+    done, done_chars = 0, 0
+    for kind in ("title", "abstract"):
+        items = [t for t in todo if t[1] == kind]
+        for start in range(0, len(items), chunk_size):
+            batch = items[start:start + chunk_size]
+            t0 = time.monotonic()
+
+            def on_progress(n_done, _total, _base=done, _chars=done_chars, _batch=batch, _kind=kind):
+                # Weighted by characters: a title costs far less than an abstract.
+                chars = _chars + sum(len(t[3]) for t in _batch[:n_done])
+                elapsed = time.monotonic() - started
+                eta = f"{elapsed / chars * (total_chars - chars):.0f} s" if chars else "unknown"
+                progress(f"translated {_base + n_done}/{len(todo)} texts ({_kind}s), "
+                         f"{len(todo) - _base - n_done} left, ETA {eta}")
+
+            outputs = translator.translate([t[3] for t in batch], kind, progress=on_progress)
+            seconds = (time.monotonic() - t0) / len(batch)
+            now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+            rows = pd.DataFrame(
+                [{"paper_id": pid, "field": f, "source_hash": h, "model_id": translator.model_id,
+                  "text_zh": out.strip(), "seconds": seconds, "translated_at": now}
+                 for (pid, f, h, _), out in zip(batch, outputs) if out and out.strip()],
+                columns=wh.TABLES["translation_cache"].column_names,
+            )
+            with warehouse.connect() as con:
+                wh.upsert(con, "translation_cache", rows)
+            for (pid, f, h, _), out in zip(batch, outputs):
+                if out and out.strip():
+                    cached[(pid, f, h)] = out.strip()
+            done += len(batch)
+            done_chars += sum(len(t[3]) for t in batch)
     rows, untranslated = [], []
     for day, pid, title, abstract in papers:
         title_zh = cached.get((pid, "title", source_hash(title)))
@@ -264,6 +274,23 @@ def translate_days(warehouse: wh.Warehouse, translator: Translator, days: Sequen
         wh.replace_days(con, list(days), {
             "paper_translations": pd.DataFrame(rows, columns=wh.TABLES["paper_translations"].column_names)})
     return TranslateReport(translator.model_id, len(papers), hits, len(todo), time.monotonic() - started, untranslated)
+
+
+def flagged_translations(warehouse: wh.Warehouse, days: Sequence[dt.date]) -> list[tuple[dt.date, str, list[str]]]:
+    """The days' papers whose translation fails the quality heuristics, with the problems found."""
+    from hf_daily.translate.quality import check_paper
+
+    with warehouse.connect() as con:
+        rows = con.execute(
+            """SELECT p.day, p.paper_id, p.title, p.abstract, t.title_zh, t.abstract_zh
+               FROM papers p JOIN paper_translations t USING (day, paper_id)
+               WHERE p.day IN (SELECT unnest(?)) ORDER BY p.day, p.rank""", [list(days)]).fetchall()
+    flagged = []
+    for day, pid, title, abstract, title_zh, abstract_zh in rows:
+        problems = check_paper(title, abstract, title_zh, abstract_zh)
+        if problems:
+            flagged.append((day, pid, problems))
+    return flagged
 
 
 # --- keywords and fields -------------------------------------------------------------------------

@@ -60,7 +60,11 @@ class DailyPapersResource(dg.ConfigurableResource):
 class TranslatorResource(dg.ConfigurableResource):
     """The English-to-Chinese translator (see the README for choosing a model and backend)."""
 
-    backend: str = Field(default="causal", description="'causal' (instruction-tuned LM) or 'seq2seq' (MarianMT).")
+    backend: str = Field(
+        default="causal",
+        description="'causal' (instruction-tuned LM), 'seq2seq' (MarianMT) or 'openai' (an OpenAI-compatible API).",
+    )
+    runtime: str = Field(default="auto", description="'auto', 'ctranslate2' or 'transformers' (the reference).")
     model: str = Field(
         default="offline",
         description="'offline' (bundled Qwen2.5-Coder-1.5B-Instruct GGUF), a hub model id, or a local folder.",
@@ -68,12 +72,14 @@ class TranslatorResource(dg.ConfigurableResource):
     gguf_file: str | None = Field(default=None, description="A GGUF file inside `model`, or a path to one.")
     device: str = Field(default="auto", description="'auto', 'cpu' or 'cuda'.")
     max_new_tokens: int = Field(default=512, description="Longest translation, in tokens.")
-    batch_size: int = Field(default=4, description="Texts translated together.")
+    batch_size: int | None = Field(default=None, description="Texts decoded together; None = the runtime's default.")
+    base_url: str | None = Field(default=None, description="backend='openai': API root, e.g. https://api.deepseek.com/v1")
 
     def translator(self, data_dir: str) -> Translator:
         return load_translator(TranslatorConfig(
             backend=self.backend, model=self.model, gguf_file=self.gguf_file, data_dir=data_dir,
             device=self.device, max_new_tokens=self.max_new_tokens, batch_size=self.batch_size,
+            runtime=self.runtime, base_url=self.base_url,
         ))
 
 
@@ -90,5 +96,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
             backend=env("HF_DAILY_TRANSLATOR_BACKEND", "causal"),
             model=env("HF_DAILY_TRANSLATOR_MODEL", "offline"),
             gguf_file=env("HF_DAILY_TRANSLATOR_GGUF_FILE") or None,
+            runtime=env("HF_DAILY_TRANSLATOR_RUNTIME", "auto"),
+            base_url=env("HF_DAILY_OPENAI_BASE_URL") or None,
         ),
     }

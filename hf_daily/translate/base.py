@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Literal, Sequence
+from typing import TYPE_CHECKING, Callable, Literal, Sequence
 
 from hf_daily.translate.config import TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
@@ -15,6 +15,18 @@ if TYPE_CHECKING:
 
 Kind = Literal["title", "abstract"]
 KINDS = ("title", "abstract")
+# progress(texts_done, texts_total), called after each batch within one translate() call.
+Progress = Callable[[int, int], None]
+
+
+def cpu_threads() -> int:
+    """The CPUs this process may run on (an explicit OMP_NUM_THREADS wins)."""
+    if os.environ.get("OMP_NUM_THREADS", "").isdigit():
+        return max(1, int(os.environ["OMP_NUM_THREADS"]))
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def resolve_device(device: str) -> "torch.device":
@@ -33,10 +45,7 @@ def configure_cpu_threads() -> None:
     # OMP_NUM_THREADS is the user's choice and wins.
     if os.environ.get("OMP_NUM_THREADS"):
         return
-    try:
-        available = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        available = os.cpu_count() or 1
+    available = cpu_threads()
     if available and torch.get_num_threads() != available:
         torch.set_num_threads(available)
 
@@ -100,7 +109,15 @@ class BaseTranslator:
     def _unit_length(self, unit: str) -> int:
         return len(unit)
 
-    def translate(self, texts: Sequence[str], kind: Kind) -> list[str]:
+    # Batch size when the config leaves it open; subclasses pick by runtime and device.
+    def default_batch_size(self) -> int:
+        return 4
+
+    @property
+    def batch_size(self) -> int:
+        return self.config.batch_size or self.default_batch_size()
+
+    def translate(self, texts: Sequence[str], kind: Kind, progress: Progress | None = None) -> list[str]:
         if isinstance(texts, str):
             raise TypeError("translate() takes a sequence of texts, not a single string")
         if kind not in KINDS:
@@ -115,13 +132,16 @@ class BaseTranslator:
         # Similar lengths in one batch waste less compute on padding.
         order = sorted(range(len(units)), key=lambda i: self._unit_length(units[i]))
         translated: dict[str, str] = {}
-        size = self.config.batch_size
+        size = self.batch_size
         for start in range(0, len(order), size):
             batch = [units[i] for i in order[start : start + size]]
             outputs = self._translate_units(batch, kind)
             if len(outputs) != len(batch):
                 raise RuntimeError(f"backend returned {len(outputs)} translations for {len(batch)} inputs")
             translated.update(zip(batch, outputs))
+            if progress is not None:
+                done = sum(all(u in translated for u in pieces) for pieces in pieces_per_text.values())
+                progress(done, len(pieces_per_text))
         result = {t: self._join([translated[u] for u in pieces]) for t, pieces in pieces_per_text.items()}
         return [result[t] if t else "" for t in normalized]
 

@@ -6,26 +6,51 @@ from dataclasses import dataclass
 from typing import Literal
 
 OFFLINE = "offline"
+BACKENDS = ("causal", "seq2seq", "openai")
+RUNTIMES = ("auto", "transformers", "ctranslate2")
+DEFAULT_OPENAI_BASE_URL = "https://api.deepseek.com/v1"
+API_KEY_ENVS = ("HF_DAILY_OPENAI_API_KEY", "OPENAI_API_KEY")
 
 
 @dataclass(frozen=True)
 class TranslatorConfig:
-    backend: Literal["causal", "seq2seq"] = "causal"
-    # "offline" = the bundled Qwen2.5-Coder-1.5B-Instruct GGUF; else a hub id or a local directory.
+    # "causal": an instruction-tuned chat LM run here; "seq2seq": a MarianMT model run here;
+    # "openai": a chat model behind an OpenAI-compatible HTTP API (DeepSeek, OpenAI, vLLM, llama.cpp server).
+    backend: Literal["causal", "seq2seq", "openai"] = "causal"
+    # "offline" = the bundled Qwen2.5-Coder-1.5B-Instruct GGUF; else a hub id or a local directory;
+    # for backend="openai", the API's model name (e.g. "deepseek-chat").
     model: str = OFFLINE
     # For causal: a GGUF file name inside `model` (dir or repo), or an absolute path to a .gguf file.
     gguf_file: str | None = None
-    # The offline model is joined and cached under {data_dir}/models/.
+    # The offline model is joined, and prepared (converted) models are cached, under {data_dir}/models/.
     data_dir: str = "data"
-    # "auto" picks cuda when torch sees a GPU, else cpu.
+    # "auto" picks cuda when a GPU is visible, else cpu.
     device: str = "auto"
     max_new_tokens: int = 512
-    batch_size: int = 4
+    # Texts (for seq2seq: sentences) decoded together; None: the runtime's own default
+    # (ctranslate2 16 on CPU and 64 on a GPU, transformers 4 on CPU and 32 on a GPU, 8 parallel API requests).
+    batch_size: int | None = None
+    # For local models: "transformers" (the reference) or "ctranslate2" (int8, several times faster on CPU);
+    # "auto" = ctranslate2 when it is installed, else transformers.
+    runtime: Literal["auto", "transformers", "ctranslate2"] = "auto"
+    # Weight type of the CTranslate2 conversion (int8, int8_float16, float16, float32, ...).
+    quantization: str = "int8"
+    # backend="openai" only: the API root (".../v1"); the key comes from $HF_DAILY_OPENAI_API_KEY or $OPENAI_API_KEY.
+    base_url: str | None = None
+    timeout_s: float = 120.0
+    retries: int = 5
 
     def __post_init__(self) -> None:
-        if self.backend not in ("causal", "seq2seq"):
-            raise ValueError(f"backend must be 'causal' or 'seq2seq', got {self.backend!r}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+        if self.runtime not in RUNTIMES:
+            raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}, got {self.runtime!r}")
         if self.model == OFFLINE and self.backend != "causal":
-            raise ValueError("model='offline' is a causal (GGUF) model; use backend='causal' or name a seq2seq model")
-        if self.max_new_tokens < 1 or self.batch_size < 1:
+            raise ValueError(
+                "model='offline' is a causal (GGUF) model; use backend='causal', or name a "
+                f"{'seq2seq model' if self.backend == 'seq2seq' else 'model of the API, e.g. deepseek-chat'}"
+            )
+        if self.max_new_tokens < 1 or (self.batch_size is not None and self.batch_size < 1):
             raise ValueError("max_new_tokens and batch_size must be at least 1")
+        if self.retries < 0 or self.timeout_s <= 0:
+            raise ValueError("retries must be >= 0 and timeout_s > 0")

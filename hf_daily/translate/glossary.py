@@ -48,6 +48,31 @@ GLOSSARY: dict[str, str] = {
     "text-to-image": "文生图",
     "text-to-video": "文生视频",
     "open-source": "开源",
+    "supervised fine-tuning": "监督微调",
+    "human feedback": "人类反馈",
+    "preference optimization": "偏好优化",
+    "policy optimization": "策略优化",
+    "in-context learning": "上下文学习",
+    "knowledge distillation": "知识蒸馏",
+    "foundation model": "基础模型",
+    "world model": "世界模型",
+    "self-supervised": "自监督",
+    "contrastive learning": "对比学习",
+    "long-context": "长上下文",
+    "test-time": "测试时",
+    "speculative decoding": "推测解码",
+    "embodied": "具身",
+    "code generation": "代码生成",
+    "mathematical reasoning": "数学推理",
+    "image generation": "图像生成",
+    "video generation": "视频生成",
+    "novel view synthesis": "新视角合成",
+    "text-to-speech": "文本转语音",
+    "fine-grained": "细粒度",
+    "end-to-end": "端到端",
+    "robustness": "鲁棒性",
+    "generalization": "泛化",
+    "scalability": "可扩展性",
 }
 
 
@@ -59,6 +84,17 @@ def _pattern(term: str) -> re.Pattern[str]:
 _PATTERNS = {term: _pattern(term) for term in GLOSSARY}
 
 
+_LONGEST_FIRST = sorted(GLOSSARY, key=len, reverse=True)
+
+
 def relevant_terms(text: str) -> dict[str, str]:
-    """The glossary entries whose English term occurs in ``text``, in glossary order."""
-    return {term: zh for term, zh in GLOSSARY.items() if _PATTERNS[term].search(text)}
+    """The glossary entries whose English term occurs in ``text``, in glossary order.
+
+    A term found only inside a longer one ("language model" in "large language model") is left out.
+    """
+    found = set()
+    for term in _LONGEST_FIRST:
+        text, hits = _PATTERNS[term].subn("\0", text)
+        if hits:
+            found.add(term)
+    return {term: zh for term, zh in GLOSSARY.items() if term in found}

@@ -1,8 +1,13 @@
-"""The chat prompt for instruction-tuned causal models.
+"""The chat prompt for instruction-tuned causal models (local or behind an OpenAI-compatible API).
 
 Bump PROMPT_VERSION whenever the wording changes: it is part of the causal
 translator's model_id, so cached translations made with an older prompt are
 not reused as if they came from this one.
+
+The system message depends only on the kind of text, never on the text itself,
+so a runtime can compute the model state after it once and reuse it for every
+title (or abstract) of a run (CTranslate2's static prompt). The terms of the
+glossary that occur in the text go in the user message, before the text.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from typing import Literal
 
 from hf_daily.translate.glossary import relevant_terms
 
-PROMPT_VERSION = "prompt-v1"
+PROMPT_VERSION = "prompt-v2"
 
 Kind = Literal["title", "abstract"]
 
@@ -19,21 +24,31 @@ _SYSTEM = (
     "You are a professional translator of machine-learning research papers. "
     "Translate the English paper {kind} given by the user into fluent, accurate Simplified Chinese.\n"
     "Rules:\n"
-    "- Keep the names of models, datasets, methods and benchmarks, as well as code, numbers and URLs, "
-    "exactly as written.\n"
-    "- Use standard Chinese machine-learning terminology.\n"
     "- {kind_rule}\n"
+    "- Keep the names of models, datasets, methods, benchmarks and people, acronyms, code, numbers and URLs "
+    "exactly as written, in English (for example GPT-4o, ImageNet, RLHF, 3.5%, https://github.com/...).\n"
+    "- Use standard Chinese machine-learning terminology; when the user gives a term list, follow it.\n"
     "- Output only the Chinese translation: no explanations, notes, quotation marks or Markdown."
 )
 _KIND_RULES = {
-    "title": "Translate the title as a concise Chinese title.",
+    "title": "Translate the title alone as a concise Chinese title; keep a leading name (as in \"X: ...\") as is.",
     "abstract": "Translate the whole abstract sentence by sentence; do not summarize, add or omit anything.",
 }
+TERMS_HEADER = "Terms: "
+TEXT_HEADER = "Text:\n"
+
+
+def system_message(kind: Kind) -> dict[str, str]:
+    return {"role": "system", "content": _SYSTEM.format(kind=kind, kind_rule=_KIND_RULES[kind])}
+
+
+def user_message(text: str) -> dict[str, str]:
+    terms = relevant_terms(text)
+    if not terms:
+        return {"role": "user", "content": text}
+    glossary = "; ".join(f"{en} = {zh}" for en, zh in terms.items())
+    return {"role": "user", "content": f"{TERMS_HEADER}{glossary}\n\n{TEXT_HEADER}{text}"}
 
 
 def build_messages(text: str, kind: Kind) -> list[dict[str, str]]:
-    system = _SYSTEM.format(kind=kind, kind_rule=_KIND_RULES[kind])
-    terms = relevant_terms(text)
-    if terms:
-        system += "\nTerminology:\n" + "\n".join(f"- {en} → {zh}" for en, zh in terms.items())
-    return [{"role": "system", "content": system}, {"role": "user", "content": text}]
+    return [system_message(kind), user_message(text)]

@@ -54,6 +54,7 @@ _QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」", "�
 _LABELS = (
     "translation", "chinese translation", "simplified chinese", "translated title", "translated abstract",
     "title", "abstract", "翻译", "译文", "中文翻译", "中文", "翻译结果", "标题", "摘要", "标题翻译", "摘要翻译",
+    "text", "文本", "中文标题", "中文摘要",
 )
 _LABEL_PREFIX = re.compile(
     r"^\**(?:" + "|".join(re.escape(label) for label in sorted(_LABELS, key=len, reverse=True)) + r")\**\s*[:：]\s*\**",

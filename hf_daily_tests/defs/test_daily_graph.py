@@ -83,7 +83,12 @@ def test_a_real_day_end_to_end(tmp_path, shared_api, tiny_model, instance):
     assert metadata(result, "papers")["dagster/row_count"] == 6
     assert metadata(result, "paper_translations")["texts_translated"] == 12
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
-    assert checks == {"unique_paper_ids": True, "counts_match_raw_responses": True, "every_paper_translated": True}
+    # The tiny model writes a few random Chinese characters, so the quality gate rightly flags it.
+    assert checks == {"unique_paper_ids": True, "counts_match_raw_responses": True, "every_paper_translated": True,
+                      "translations_pass_quality_checks": False}
+    [gate] = [c for c in result.get_asset_check_evaluations() if c.check_name == "translations_pass_quality_checks"]
+    flagged = gate.metadata["flagged"].value
+    assert len(flagged) == 6 and flagged[0].startswith("2025-12-26 ")
 
     # Re-materializing translates nothing, fetches nothing, and changes no row and no file.
     before = snapshot(tmp_path / "warehouse.duckdb")

@@ -87,10 +87,19 @@ def test_glossary_picks_only_terms_in_the_text_including_inflections():
 
 def test_prompt_names_the_kind_asks_for_translation_only_and_carries_relevant_terms():
     system, user = build_messages("A multimodal agent benchmark", "title")
-    assert system["role"] == "system" and user == {"role": "user", "content": "A multimodal agent benchmark"}
+    assert system["role"] == "system" and user["role"] == "user"
     assert "paper title" in system["content"] and "Simplified Chinese" in system["content"]
     assert "Output only the Chinese translation" in system["content"]
-    assert "multimodal → 多模态" in system["content"] and "agent → 智能体" in system["content"]
-    assert "扩散模型" not in system["content"]
-    abstract_system, _ = build_messages("Plain text.", "abstract")
-    assert "paper abstract" in abstract_system["content"] and "Terminology" not in abstract_system["content"]
+    # The terms go with the text, so the system message is the same for every title (a cacheable prefix).
+    assert "multimodal = 多模态" in user["content"] and "agent = 智能体" in user["content"]
+    assert "扩散模型" not in user["content"]
+    assert user["content"].endswith("Text:\nA multimodal agent benchmark")
+    assert build_messages("Plain text about diffusion models.", "title")[0] == system
+    abstract_system, abstract_user = build_messages("Plain text.", "abstract")
+    assert "paper abstract" in abstract_system["content"] and abstract_user["content"] == "Plain text."
+
+
+def test_glossary_leaves_out_terms_found_only_inside_longer_ones():
+    terms = relevant_terms("Large language models and supervised fine-tuning")
+    assert "large language model" in terms and "language model" not in terms
+    assert "supervised fine-tuning" in terms and "fine-tuning" not in terms

@@ -34,6 +34,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _causal(path, **kwargs) -> Translator:
+    # The reference runtime; test_ct2.py covers runtime="ctranslate2".
+    kwargs.setdefault("runtime", "transformers")
     return load_translator(TranslatorConfig(backend="causal", model=str(path), **kwargs))
 
 
@@ -172,7 +174,7 @@ def test_directory_without_a_model_raises_a_helpful_error(tmp_path):
 
 
 def test_missing_gguf_file_lists_what_is_there(tiny_causal_lm):
-    translator = load_translator(TranslatorConfig(model=str(tiny_causal_lm), gguf_file="model-q4.gguf"))
+    translator = _causal(tiny_causal_lm, gguf_file="model-q4.gguf")
     with pytest.raises(TranslationModelError, match=r"'model-q4.gguf' is not in .*GGUF files there: none"):
         translator.translate(["A title"], "title")
 
@@ -196,3 +198,7 @@ def test_config_rejects_impossible_combinations():
         TranslatorConfig(backend="seq2seq")
     with pytest.raises(ValueError):
         TranslatorConfig(batch_size=0)
+    with pytest.raises(ValueError, match="runtime"):
+        TranslatorConfig(runtime="onnx")
+    with pytest.raises(ValueError, match="offline"):
+        TranslatorConfig(backend="openai")

@@ -9,8 +9,13 @@ from hf_daily.defs.resources import StorageResource, TranslatorResource
 @dg.asset(
     partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb", group_name="translation",
     deps=["papers"], kinds={"duckdb", "transformers"}, metadata=table_metadata("paper_translations"),
-    check_specs=[dg.AssetCheckSpec("every_paper_translated", asset="paper_translations",
-                                   description="Every paper of the day has a Chinese title and abstract.")],
+    check_specs=[
+        dg.AssetCheckSpec("every_paper_translated", asset="paper_translations",
+                          description="Every paper of the day has a Chinese title and abstract."),
+        dg.AssetCheckSpec("translations_pass_quality_checks", asset="paper_translations",
+                          description="No title or abstract fails the heuristics: too little Chinese, English "
+                                      "sentences left, a lost number, URL or name, a generation loop."),
+    ],
     description="Chinese titles and abstracts, translated once per (paper, source text, model) and cached.",
 )
 def paper_translations(
@@ -18,8 +23,7 @@ def paper_translations(
 ):
     days = partition_days(context)
     model = translator.translator(storage.data_dir)
-    report = pipeline.translate_days(storage.warehouse(), model, days, progress=context.log.info,
-                                     batch_size=translator.batch_size)
+    report = pipeline.translate_days(storage.warehouse(), model, days, progress=context.log.info)
     yield dg.MaterializeResult(metadata={
         "days": days_label(days),
         "model_id": report.model_id,
@@ -31,4 +35,10 @@ def paper_translations(
     yield dg.AssetCheckResult(
         check_name="every_paper_translated", asset_key="paper_translations", passed=not report.untranslated,
         metadata={"untranslated": [f"{day} {pid}" for day, pid in report.untranslated]},
+    )
+    flagged = pipeline.flagged_translations(storage.warehouse(), days)
+    yield dg.AssetCheckResult(
+        check_name="translations_pass_quality_checks", asset_key="paper_translations", passed=not flagged,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"flagged": [f"{day} {pid}: {'; '.join(problems)}" for day, pid, problems in flagged]},
     )

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from hf_daily.translate import TranslationModelError, TranslatorConfig, load_translator
+from hf_daily.translate.openai_compat import TranslationAPIError
+from hf_daily_tests.loopback import LoopbackServer, Reply
+
+KEY = "sk-test-secret-123"
+
+
+def _chat(content: str) -> Reply:
+    return Reply.json({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
+
+
+def _answer_by_text(request) -> Reply:
+    # Echo a "translation" that depends on the user's text, like a real model.
+    messages = json.loads(request.body)["messages"]
+    return _chat(f"译文：中文 {messages[-1]['content'][-12:]}")
+
+
+def _translator(server: LoopbackServer, **kwargs):
+    config = TranslatorConfig(backend="openai", model="deepseek-chat", base_url=server.base_url + "/v1",
+                              retries=3, timeout_s=5, **kwargs)
+    return load_translator(config)
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    monkeypatch.setattr("hf_daily.translate.openai_compat.time.sleep", lambda s: None)
+
+
+def test_translates_in_order_with_the_shared_prompt_and_key(monkeypatch):
+    monkeypatch.setenv("HF_DAILY_OPENAI_API_KEY", KEY)
+    with LoopbackServer(fallback=_answer_by_text) as server:
+        translator = _translator(server)
+        titles = [f"A Title Number {i} about reinforcement learning" for i in range(5)]
+        out = translator.translate(titles, "title")
+    assert out == [f"中文 {t[-12:]}" for t in titles]  # the "译文：" label is cleaned off
+    assert len(server.requests) == 5
+    request = server.requests[0]
+    assert request.path == "/v1/chat/completions"
+    assert request.header("authorization") == f"Bearer {KEY}"
+    payload = json.loads(request.body)
+    assert payload["model"] == "deepseek-chat" and payload["temperature"] == 0
+    assert payload["messages"][0]["role"] == "system" and "强化学习" in payload["messages"][1]["content"]
+    assert KEY not in translator.model_id and translator.model_id.startswith("openai:deepseek-chat@127.0.0.1#")
+
+
+def test_retries_on_429_and_5xx_and_connection_errors(monkeypatch, caplog):
+    monkeypatch.setenv("HF_DAILY_OPENAI_API_KEY", KEY)
+    with LoopbackServer() as server:
+        server.script(Reply(status=429, headers={"Retry-After": "1"}), Reply(status=503), Reply(action="reset"),
+                      _chat("标题"))
+        with caplog.at_level(logging.WARNING):
+            assert _translator(server).translate(["A Title"], "title") == ["标题"]
+        assert len(server.requests) == 4
+    assert KEY not in caplog.text
+
+
+def test_gives_up_after_the_retries():
+    with LoopbackServer(fallback=Reply(status=500)) as server:
+        with pytest.raises(TranslationAPIError, match="failed 4 times"):
+            _translator(server).translate(["A Title"], "title")
+
+
+def test_a_refused_key_is_a_model_error_that_names_the_variable_not_the_key(monkeypatch):
+    monkeypatch.setenv("HF_DAILY_OPENAI_API_KEY", KEY)
+    with LoopbackServer(Reply(status=401, body="bad key")) as server:
+        with pytest.raises(TranslationModelError) as err:
+            _translator(server).translate(["A Title"], "title")
+    assert "HF_DAILY_OPENAI_API_KEY" in str(err.value) and KEY not in str(err.value)
+
+
+def test_no_key_sends_no_authorization(monkeypatch):
+    monkeypatch.delenv("HF_DAILY_OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with LoopbackServer(_chat("标题")) as server:
+        _translator(server).translate(["A Title"], "title")
+        assert server.requests[0].header("authorization") is None
+
+
+def test_bad_base_url_is_rejected():
+    with pytest.raises(ValueError, match="base_url"):
+        load_translator(TranslatorConfig(backend="openai", model="m", base_url="api.example.com"))

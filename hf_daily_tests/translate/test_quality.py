@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from hf_daily.translate.quality import check_paper, check_translation, source_names, translation_stats
+
+SOURCE = (
+    "We present REINFORCE++, which improves GPT-4o by 3.5% on 1,000 prompts. "
+    "Code is available at https://github.com/OpenRLHF/OpenRLHF."
+)
+GOOD = "我们提出了REINFORCE++，它在1000个提示上将GPT-4o的性能提高了3.5%。代码见https://github.com/OpenRLHF/OpenRLHF。"
+
+
+def test_a_faithful_translation_passes():
+    assert check_translation(SOURCE, GOOD, "abstract") == []
+    stats = translation_stats(SOURCE, GOOD)
+    assert (stats.numbers, stats.numbers_kept, stats.urls_kept, stats.untranslated_words) == (2, 2, 1, 0)
+    assert stats.names == stats.names_kept and "REINFORCE++" in source_names(SOURCE)
+
+
+def test_lost_numbers_urls_and_names_are_listed():
+    bad = "我们提出了一种方法，它将性能提高了很多。代码已开源。"
+    problems = check_translation(SOURCE, bad, "abstract")
+    assert any(p.startswith("numbers lost: ") and "3.5" in p and "1000" in p for p in problems)
+    assert any(p.startswith("URLs lost: https://github.com/OpenRLHF/OpenRLHF") for p in problems)
+    assert any("names lost" in p and "GPT-4o" in p for p in problems)
+
+
+def test_english_left_untranslated_is_flagged():
+    half = "我们提出了REINFORCE++。 Code is available at the repository and we hope it helps https://github.com/OpenRLHF/OpenRLHF"
+    problems = check_translation(SOURCE + " More.", half, "abstract")
+    assert any(p.startswith("English left untranslated") for p in problems)
+    assert check_translation(SOURCE, SOURCE, "abstract")[0].startswith("too little Chinese")
+
+
+def test_names_acronyms_and_small_numbers_in_chinese_are_not_errors():
+    source = "Stage 2 trains LLMs with LLM-based rewards on the MMLU benchmark."
+    assert check_translation(source, "第二阶段用基于大语言模型的奖励在MMLU基准上训练大语言模型。", "abstract") == []
+    assert "LLMs" not in source_names(source) and "MMLU" in source_names(source)
+
+
+def test_summaries_loops_and_empty_outputs_are_flagged():
+    long_source = " ".join(["We study how models learn from data in many settings."] * 8)
+    assert any("too short" in p for p in check_translation(long_source, "我们研究模型。", "abstract"))
+    assert any("repeats itself" in p for p in check_translation("A title", "模型学习数据" * 6, "title"))
+    assert check_translation("A title", "  ", "title") == ["empty translation"]
+    assert check_translation("", "", "abstract") == []
+
+
+def test_check_paper_prefixes_the_field():
+    problems = check_paper("GPT-4o at Scale", "We train it.", "大规模模型", "我们训练它。")
+    assert problems == ["title: names lost: GPT-4o"]
+
+
+def test_unknown_kind_is_rejected():
+    with pytest.raises(ValueError):
+        check_translation("a", "b", "body")
