@@ -375,4 +375,8 @@ class ArchiveSource:
         path = find_day_file(self.folder, day)
         if path is None:
             return []
-        return [read_archive_file(path, day=day).page()]
+        archived = read_archive_file(path, day=day)
+        if archived.possibly_truncated:
+            log.warning("%s: %s holds exactly %d papers, one full API page; the day may have had more "
+                        "(fetch it again from the API with refresh to be sure)", day, path, archived.papers)
+        return [archived.page()]

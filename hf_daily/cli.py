@@ -59,8 +59,8 @@ def _import(args: argparse.Namespace) -> int:
     except WarehouseError as exc:
         print(f"hf-daily import: {exc}", file=sys.stderr)
         return 3
-    rows = [[f.path.name, f.day, f.shape or "", f.papers if f.ok else "",
-             "possibly truncated" if f.possibly_truncated else "", f.stored if f.ok else "REJECTED"]
+    rows = [[f.path.name, f.day, f.shape, f.papers if f.ok else None,
+             "possibly truncated" if f.ok and f.possibly_truncated else "", f.stored if f.ok else "REJECTED"]
             for f in report.files]
     print(format_table(["file", "day", "shape", "papers", "flag", "stored"], rows, max_width=0))
     for f in report.files:

@@ -1,6 +1,6 @@
 import dagster as dg
 
-from hf_daily.defs import jobs
+from hf_daily.defs import jobs, refresh
 from hf_daily.defs.delivery import assets as delivery
 from hf_daily.defs.ingest import assets as ingest
 from hf_daily.defs.newsletter import assets as newsletter
@@ -12,6 +12,6 @@ defs = dg.Definitions(
     assets=dg.load_assets_from_modules([ingest, translation, topics, newsletter, delivery]),
     asset_checks=dg.load_asset_checks_from_modules([ingest, translation, topics, newsletter, delivery]),
     jobs=[jobs.daily_issue_job],
-    schedules=[jobs.daily_issue_schedule],
+    schedules=[jobs.daily_issue_schedule, refresh.refresh_schedule],
     resources=default_resources(),
 )

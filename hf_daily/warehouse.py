@@ -218,8 +218,12 @@ class Warehouse:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables, and the analytics views whenever this code's views differ from the stored ones."""
+    from hf_daily.analytics import ensure_views
+
     existing = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     if set(TABLES) <= existing:
+        ensure_views(con)
         return
     con.begin()
     try:
@@ -229,6 +233,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     except Exception:
         con.rollback()
         raise
+    ensure_views(con)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> None:

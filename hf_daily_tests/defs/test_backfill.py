@@ -1,0 +1,138 @@
+"""Backfills, refreshes and imports through the real asset graph, with a tiny translation model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from hf_daily import analytics, cli
+from hf_daily.defs.runner import materialize
+from hf_daily_tests.defs.test_daily_graph import TABLES, fake, write_archive
+from hf_daily_tests.tiny_models import build_tiny_causal_lm
+
+D22, D23 = dt.date(2025, 12, 22), dt.date(2025, 12, 23)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    return build_tiny_causal_lm(tmp_path_factory.mktemp("models") / "tiny-qwen2")
+
+
+@pytest.fixture
+def instance():
+    with dg.DagsterInstance.ephemeral() as instance:
+        yield instance
+
+
+def run(data_dir, archive, tiny_model, instance, start, end=None, **kw):
+    results = materialize(start, end, data_dir=str(data_dir), archive_dir=str(archive),
+                          translator={"backend": "causal", "model": str(tiny_model), "max_new_tokens": 8},
+                          instance=instance, **kw)
+    assert all(r.success for r in results)
+    return results
+
+
+def everything(db: Path) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in TABLES}
+    finally:
+        con.close()
+
+
+def metadata(result, key: str) -> dict:
+    """The asset's metadata; a range run records one materialization per day, with the same metadata."""
+    events = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == key]
+    return {k: v.value for k, v in events[-1].materialization.metadata.items()}
+
+
+def logs(instance, result) -> list[str]:
+    return [e.user_message for e in instance.all_logs(result.run_id)]
+
+
+def test_a_rerun_of_a_backfilled_range_fetches_translates_and_changes_nothing(tmp_path, tiny_model, instance):
+    archive = tmp_path / "archive"
+    write_archive(archive, D22, [fake("2512.00001", "Agents"), fake("2512.00002", "Robots", 5)])
+    write_archive(archive, D23, [fake("2512.00003", "Speech"), fake("2512.00001", "Agents")])
+    [first] = run(tmp_path / "data", archive, tiny_model, instance, D22, D23)
+    assert metadata(first, "paper_translations")["texts_translated"] == 6  # 3 distinct papers, title and abstract
+    messages = logs(instance, first)
+    assert "fetch: 1/2 days done (2025-12-22, 2 papers), 1 left, ETA 0 s" in messages
+    assert "fetch: 2/2 days done (2025-12-23, 2 papers), 0 left" in messages
+    before = everything(tmp_path / "data" / "warehouse.duckdb")
+    issues = {p.name: p.read_text() for p in (tmp_path / "data" / "issues").iterdir()}
+
+    # The same range again, now day by day: nothing is fetched or translated, and nothing changes.
+    again = run(tmp_path / "data", archive, tiny_model, instance, D22, D23, per_day=True)
+    assert [metadata(r, "raw_responses")["already_stored_days"] for r in again] == [1, 1]
+    assert [metadata(r, "paper_translations")["texts_translated"] for r in again] == [0, 0]
+    assert everything(tmp_path / "data" / "warehouse.duckdb") == before
+    assert {p.name: p.read_text() for p in (tmp_path / "data" / "issues").iterdir()} == issues
+
+
+def test_a_refresh_keeps_every_snapshot_and_the_issue_uses_the_latest(tmp_path, tiny_model, instance):
+    archive, data = tmp_path / "archive", tmp_path / "data"
+    path = write_archive(archive, D22, [fake("2512.00001", "Agents", 1), fake("2512.00002", "Robots", 5)]) / "2025-12-22.json"
+    first_fetch = dt.datetime(2025, 12, 22, 8, tzinfo=dt.timezone.utc).timestamp()
+    os.utime(path, (first_fetch, first_fetch))
+    run(data, archive, tiny_model, instance, D22)
+    issue = (data / "issues" / "2025-12-22.md").read_text()
+    assert issue.index("Robots") < issue.index("Agents")  # 5 upvotes before 1
+
+    # A week later Agents has 9 upvotes: the day is fetched again and kept beside the first fetch.
+    write_archive(archive, D22, [fake("2512.00001", "Agents", 9), fake("2512.00002", "Robots", 5)])
+    os.utime(path, (first_fetch + 7 * 86400, first_fetch + 7 * 86400))
+    [refreshed] = run(data, archive, tiny_model, instance, D22, refresh=True)
+    assert metadata(refreshed, "raw_responses")["fetched_days"] == 1
+    assert metadata(refreshed, "paper_translations")["texts_translated"] == 0
+
+    con = duckdb.connect(str(data / "warehouse.duckdb"))
+    try:
+        bodies = [json.loads(b) for (b,) in con.execute(
+            "SELECT body FROM raw_responses WHERE day = ? ORDER BY fetch_id", [D22]).fetchall()]
+        assert [[p["paper"]["upvotes"] for p in body] for body in bodies] == [[1, 5], [9, 5]]
+        assert con.execute("SELECT paper_id, list(upvotes ORDER BY fetched_at) FROM upvote_snapshots "
+                           "GROUP BY 1 ORDER BY 1").fetchall() == [("2512.00001", [1, 9]), ("2512.00002", [5, 5])]
+        assert con.execute("SELECT paper_id, upvotes FROM papers ORDER BY 1").fetchall() == [
+            ("2512.00001", 9), ("2512.00002", 5)]
+        analytics.ensure_views(con)
+        assert con.execute("SELECT paper_id, upvotes, snapshots, upvotes_gained FROM latest_upvotes "
+                           "ORDER BY 1").fetchall() == [("2512.00001", 9, 2, 8), ("2512.00002", 5, 2, 0)]
+    finally:
+        con.close()
+    issue = (data / "issues" / "2025-12-22.md").read_text()
+    assert issue.index("Agents") < issue.index("Robots")  # now 9 upvotes before 5
+
+
+def test_import_then_materialize_the_imported_days(tmp_path, tiny_model, capsys, monkeypatch, instance):
+    import hf_daily.defs.runner as runner
+
+    real = runner.materialize
+    monkeypatch.setattr(runner, "materialize", lambda *a, **k: real(*a, instance=instance, **k))
+    archive, data = tmp_path / "archive", tmp_path / "data"
+    write_archive(archive, D22, [fake("2512.00001", "Agents")])
+    (archive / "2025-12-23.json").write_text(json.dumps([str(fake("2512.00002", "Robots"))]))
+    (archive / "2025-12-26.json").write_text(json.dumps(
+        {"status": "success", "date": "2025-12-26", "count": 1, "data": [str(fake("2512.00003", "Speech"))]}))
+
+    code = cli.main(["import", str(archive), "--data-dir", str(data), "--backend", "causal",
+                     "--model", str(tiny_model)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "materializing 2025-12-22 .. 2025-12-26 in one run" in out
+    # The days between had no file: they are empty days, never fetched from the network.
+    assert sorted(p.name for p in (data / "issues").iterdir()) == [f"2025-12-{d}.md" for d in range(22, 27)]
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT day, paper_id FROM papers ORDER BY day").fetchall() == [
+            (D22, "2512.00001"), (D23, "2512.00002"), (dt.date(2025, 12, 26), "2512.00003")]
+        assert con.execute("SELECT count(*) FROM paper_translations").fetchone() == (3,)
+        assert con.execute("SELECT count(DISTINCT day) FROM raw_responses").fetchone() == (3,)
+    finally:
+        con.close()

@@ -1,0 +1,164 @@
+"""`hf-daily report`, `hf-daily sql` and `hf-daily import --raw-only`, against temporary warehouses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from hf_daily import cli
+from hf_daily_tests.test_analytics import build_fixture
+from hf_daily_tests.test_archive import folder_of_every_shape
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    build_fixture(folder / "warehouse.duckdb")
+    return folder
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_sql_prints_an_aligned_table(capsys, data_dir):
+    code, out, _ = run(capsys, "sql", "SELECT paper_id, days_featured, days FROM repeat_papers", "--data-dir",
+                       str(data_dir))
+    assert code == 0
+    assert out.splitlines() == [
+        "paper_id  days_featured  days",
+        "--------  -------------  ----------------------",
+        "E                     2  2025-12-22, 2025-12-23",
+        "(1 row)",
+    ]
+
+
+def test_sql_as_csv_and_json(capsys, data_dir):
+    query = "SELECT iso_week, field, papers, share_pct FROM hot_field_trends_weekly ORDER BY week, rank, field"
+    code, out, _ = run(capsys, "sql", query, "--format", "csv", "--data-dir", str(data_dir))
+    assert code == 0
+    assert list(csv.reader(io.StringIO(out))) == [
+        ["iso_week", "field", "papers", "share_pct"], ["2025-W48", "多模态", "1", "100.0"],
+        ["2025-W52", "多模态", "2", "66.7"], ["2025-W52", "智能体", "2", "66.7"]]
+    code, out, _ = run(capsys, "sql", "SELECT paper_id, days, upvotes FROM repeat_papers", "--format", "json",
+                       "--data-dir", str(data_dir))
+    assert json.loads(out) == [{"paper_id": "E", "days": ["2025-12-22", "2025-12-23"], "upvotes": 25}]
+
+
+def test_sql_reads_the_query_from_stdin(capsys, data_dir, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("SELECT count(*) AS n FROM papers"))
+    assert run(capsys, "sql", "-", "--format", "csv", "--data-dir", str(data_dir))[1] == "n\n8\n"
+
+
+def test_chinese_text_is_aligned_by_display_width():
+    table = cli.format_table(["field", "n"], [["多模态", 2], ["agents", 10]])
+    assert table.splitlines()[:4] == ["field    n", "------  --", "多模态   2", "agents  10"]
+
+
+def test_long_cells_are_clipped_in_tables_only():
+    assert cli.format_table(["t"], [["x" * 80]], max_width=10).splitlines()[2] == "xxxxxxxxx…"
+    assert cli.format_table(["t"], [["x" * 80]], max_width=0).splitlines()[2] == "x" * 80
+
+
+def test_report_lists_the_reports(capsys, data_dir):
+    code, out, _ = run(capsys, "report", "--data-dir", str(data_dir))
+    assert code == 0 and "top_papers" in out and "rising" in out and "hf-daily report NAME" in out
+
+
+def test_report_runs_a_named_report(capsys, data_dir):
+    code, out, _ = run(capsys, "report", "organizations", "--format", "json", "--data-dir", str(data_dir))
+    assert code == 0
+    assert [(r["rank"], r["organization"], r["papers"]) for r in json.loads(out)] == [(1, "Org One", 3), (2, "two", 3)]
+
+
+def test_an_unknown_report_lists_the_known_ones(capsys, data_dir):
+    code, _, err = run(capsys, "report", "nope", "--data-dir", str(data_dir))
+    assert code == 2 and "no report named 'nope'" in err and "papers_per_day" in err
+
+
+def test_a_bad_query_says_what_to_do(capsys, data_dir):
+    code, _, err = run(capsys, "sql", "SELECT * FROM no_such_table", "--data-dir", str(data_dir))
+    assert code == 1 and "no_such_table" in err and "information_schema.tables" in err
+
+
+def test_writing_is_refused_with_the_reason(capsys, data_dir):
+    code, _, err = run(capsys, "sql", "DELETE FROM papers", "--data-dir", str(data_dir))
+    assert code == 1 and "read-only" in err and "hf-daily materialize" in err
+
+
+def test_a_missing_warehouse_says_how_to_make_one(capsys, tmp_path):
+    code, _, err = run(capsys, "sql", "SELECT 1", "--data-dir", str(tmp_path))
+    assert code == 2 and "No warehouse" in err and "materialize" in err
+
+
+def test_a_run_holding_the_write_lock_is_explained(capsys, data_dir, tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    build_fixture(db)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, duckdb
+            con = duckdb.connect({str(db)!r})
+            print("locked", flush=True)
+            sys.stdin.readline()
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        code, _, err = run(capsys, "report", "papers_per_day", "--data-dir", str(tmp_path), "--wait", "0.3")
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert code == 3
+    assert "being written by another process" in err and "--wait SECONDS" in err and "run the command again" in err
+    assert run(capsys, "report", "papers_per_day", "--data-dir", str(tmp_path))[0] == 0  # free again
+
+
+def test_import_raw_only_reports_each_file(capsys, tmp_path):
+    folder = folder_of_every_shape(tmp_path / "archive")
+    code, out, err = run(capsys, "import", str(folder), "--data-dir", str(tmp_path / "data"), "--raw-only")
+    assert code == 1  # one file was rejected
+    lines = out.splitlines()
+    assert lines[0].split() == ["file", "day", "shape", "papers", "flag", "stored"]
+    assert any(line.split() == ["2025-12-23.json", "2025-12-23", "string-items", "2", "new", "fetch", "1"]
+               for line in lines)
+    assert any("2025-12-26.json" in line and "possibly truncated" in line for line in lines)
+    assert any("2025-12-25.json" in line and "REJECTED" in line for line in lines)
+    assert "rejected: " in err and "2025-12-25.json" in err and "neither JSON nor a Python literal" in err
+    assert "imported 4 file(s), 55 papers; rejected 1" in out
+    assert "ignored 1 file(s) not ending in .json: README.txt" in out
+    assert "hold exactly 50 papers" in out
+
+    code, out, _ = run(capsys, "sql", "SELECT count(DISTINCT day) AS days FROM raw_responses", "--format", "csv",
+                       "--data-dir", str(tmp_path / "data"))
+    assert out == "days\n4\n"
+
+
+def test_import_of_a_missing_folder_fails_clearly(capsys, tmp_path):
+    code, _, err = run(capsys, "import", str(tmp_path / "nowhere"), "--data-dir", str(tmp_path), "--raw-only")
+    assert code == 2 and "not a folder" in err
+
+
+def test_import_materializes_each_run_of_days_but_never_across_a_rejected_file(capsys, tmp_path, monkeypatch):
+    import hf_daily.defs.runner as runner
+
+    calls = []
+
+    class Result:
+        success = True
+
+    monkeypatch.setattr(runner, "materialize", lambda start, end, **kw: calls.append((start, end, kw)) or [Result()])
+    folder = folder_of_every_shape(tmp_path / "archive")  # 22, 23, 24 and 26 import; 25 is rejected
+    code, out, _ = run(capsys, "import", str(folder), "--data-dir", str(tmp_path / "data"), "--model", "m")
+    assert code == 1
+    assert [(str(a), str(b)) for a, b, _ in calls] == [("2025-12-22", "2025-12-24"), ("2025-12-26", "2025-12-26")]
+    for _, _, kw in calls:
+        # Days without a file are read from an empty folder, not fetched from the API.
+        assert kw["archive_dir"] != str(folder) and kw["translator"] == {"model": "m"}
