@@ -312,6 +312,12 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
     i.set_defaults(func=_import)
 
+    t = sub.add_parser("translate", help="translate a JSON-lines file of papers {id, title, abstract}")
+    from hf_daily.translate.cli import add_translate_arguments, main_translate
+
+    add_translate_arguments(t)
+    t.set_defaults(func=main_translate)
+
     u = sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this project")
     u.add_argument("--host", default="127.0.0.1")
     u.add_argument("--port", type=int, default=3000)
