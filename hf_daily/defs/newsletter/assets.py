@@ -44,6 +44,7 @@ def newsletter_issue(context: dg.AssetExecutionContext, storage: StorageResource
     path, markdown, issue = issues[days[-1]]
     return dg.MaterializeResult(metadata={
         "days": days_label(days),
+        "dagster/row_count": len(issues),  # one issue per day
         "path": dg.MetadataValue.path(str(path)),
         "paper_count": len(issue.papers),
         "hot_fields": "、".join(name for name, _ in issue.hot_fields) or "none",

@@ -30,4 +30,6 @@ def fields(context: dg.AssetExecutionContext, storage: StorageResource):
     hot = pipeline.field_days(storage.warehouse(), days)
     leading = "、".join(f"{name}（{n}）" for name, n in hot[days[-1]]) or "none"
     yield dg.MaterializeResult(asset_key="paper_fields", metadata={"days": days_label(days)})
-    yield dg.MaterializeResult(asset_key="hot_fields", metadata={"days": days_label(days), "hot_fields": leading})
+    yield dg.MaterializeResult(asset_key="hot_fields", metadata={
+        "days": days_label(days), "hot_fields": leading, "dagster/row_count": sum(map(len, hot.values())),
+    })
