@@ -110,7 +110,8 @@ def test_sigkill_while_replacing_a_partition_leaves_old_or_new_rows(tmp_path):
     assert rows(db, "SELECT count(*), count(DISTINCT paper_id) FROM authors WHERE day = ?", [DAY]) == [(12, 6)]
 
 
-# Translates DAY's 12 texts in batches of 4; blocks (until killed) once 8 texts are done.
+# Translates DAY's 12 texts in chunks of 4, titles first (4 + 2), then abstracts;
+# blocks (until killed) in the third chunk, once the 6 titles are done and stored.
 TRANSLATE_UNTIL_KILLED = r"""
 import datetime as dt, sys, threading
 from hf_daily import pipeline, warehouse as wh
@@ -118,15 +119,15 @@ from hf_daily import pipeline, warehouse as wh
 class Blocking:
     model_id = "fake:blocking"
     done = 0
-    def translate(self, texts, kind):
-        if Blocking.done >= 8:
+    def translate(self, texts, kind, progress=None):
+        if Blocking.done >= 6:
             print("BLOCKED", flush=True)
             threading.Event().wait()
         Blocking.done += len(texts)
         return [f"译文{len(t)}" for t in texts]
 
 pipeline.translate_days(wh.Warehouse(sys.argv[1]), Blocking(), [dt.date.fromisoformat(sys.argv[2])],
-                        progress=lambda line: print(line, flush=True), batch_size=4)
+                        progress=lambda line: print(line, flush=True), chunk_size=4)
 """
 
 
@@ -136,7 +137,7 @@ class Counting:
     def __init__(self) -> None:
         self.texts: list[str] = []
 
-    def translate(self, texts, kind):
+    def translate(self, texts, kind, progress=None):
         self.texts += texts
         return [f"译文{len(t)}" for t in texts]
 
@@ -153,12 +154,12 @@ def test_sigkill_during_translation_keeps_the_finished_batches(tmp_path):
     child.expect(r"^BLOCKED$")  # inside the third batch: the first two have been written
     child.kill()
 
-    assert rows(db, "SELECT count(*) FROM translation_cache WHERE model_id = 'fake:blocking'") == [(8,)]
+    assert rows(db, "SELECT count(*) FROM translation_cache WHERE model_id = 'fake:blocking'") == [(6,)]
     assert rows(db, "SELECT count(*) FROM paper_translations") == [(0,)]
 
     translator = Counting()
-    report = pipeline.translate_days(warehouse, translator, [DAY], batch_size=4)
-    assert (report.cache_hits, report.translated, len(translator.texts)) == (8, 4, 4)
+    report = pipeline.translate_days(warehouse, translator, [DAY], chunk_size=4)
+    assert (report.cache_hits, report.translated, len(translator.texts)) == (6, 6, 6)
     assert report.untranslated == []
     assert rows(db, "SELECT count(*) FROM paper_translations WHERE day = ?", [DAY]) == [(6,)]
 
