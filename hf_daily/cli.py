@@ -264,7 +264,13 @@ def _ui(args: argparse.Namespace) -> int:
     env = dict(os.environ, DAGSTER_HOME=str(dagster_home(args.data_dir)), HF_DAILY_DATA_DIR=args.data_dir)
     # 127.0.0.1 by default: the UI can launch runs, so it must not be reachable from the network.
     command = [sys.executable, "-m", "dagster", "dev", "-m", "hf_daily.definitions", "-h", args.host, "-p", str(args.port)]
-    return subprocess.call(command, env=env)
+    process = subprocess.Popen(command, env=env)
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            # dagster dev got the same Ctrl-C and is shutting its services down: wait for it to finish.
+            continue
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,7 +30,15 @@ SECRET_NAME = re.compile(r"(^|_)(token|secret|password|passwd|api_?key|credentia
 
 def test_the_ui_listens_on_localhost_by_default(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(subprocess, "call", lambda command, **kwargs: calls.append(command) or 0)
+
+    class Started:
+        def __init__(self, command, **kwargs):
+            calls.append(command)
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(subprocess, "Popen", Started)
     assert cli.main(["ui", "--data-dir", str(tmp_path)]) == 0
     [command] = calls
     assert command[command.index("dev") - 1:command.index("dev") + 1] == ["dagster", "dev"]
