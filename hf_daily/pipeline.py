@@ -231,6 +231,12 @@ def translate_days(warehouse: wh.Warehouse, translator: Translator, days: Sequen
     # Titles first: they are short, so a day's issue gets its headings early if a run is cut short.
     total_chars = sum(len(t[3]) for t in todo) or 1
     done, done_chars = 0, 0
+    load = getattr(translator, "load", None)
+    if todo and load is not None:
+        # Load (and on first use prepare) the model before the clock starts, so the ETA is translation time.
+        progress(f"loading {translator.model_id}")
+        load()
+        started = time.monotonic()
     for kind in ("title", "abstract"):
         items = [t for t in todo if t[1] == kind]
         for start in range(0, len(items), chunk_size):

@@ -83,6 +83,10 @@ class BaseTranslator:
     def loaded(self) -> bool:
         return self._loaded
 
+    def load(self) -> None:
+        """Load (preparing on first use) the model now rather than on the first translate() call."""
+        self._ensure_loaded()
+
     def _ensure_loaded(self) -> None:
         with self._lock:
             if self._loaded:
