@@ -5,45 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from pathlib import Path
 
-import dagster as dg
 import duckdb
-import pytest
 
 from hf_daily import analytics, cli
-from hf_daily.defs.runner import materialize
-from hf_daily_tests.defs.test_daily_graph import TABLES, fake, write_archive
-from hf_daily_tests.tiny_models import build_tiny_causal_lm
+from hf_daily_tests.defs.test_daily_graph import fake, run, write_archive
+from hf_daily_tests.defs.test_daily_graph import snapshot as everything
 
 D22, D23 = dt.date(2025, 12, 22), dt.date(2025, 12, 23)
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory) -> Path:
-    return build_tiny_causal_lm(tmp_path_factory.mktemp("models") / "tiny-qwen2")
-
-
-@pytest.fixture
-def instance():
-    with dg.DagsterInstance.ephemeral() as instance:
-        yield instance
-
-
-def run(data_dir, archive, tiny_model, instance, start, end=None, **kw):
-    results = materialize(start, end, data_dir=str(data_dir), archive_dir=str(archive),
-                          translator={"backend": "causal", "model": str(tiny_model), "max_new_tokens": 8},
-                          instance=instance, **kw)
-    assert all(r.success for r in results)
-    return results
-
-
-def everything(db: Path) -> dict:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in TABLES}
-    finally:
-        con.close()
 
 
 def metadata(result, key: str) -> dict:

@@ -5,28 +5,14 @@ import json
 import re
 from pathlib import Path
 
-import dagster as dg
 import duckdb
-import pytest
 
 from hf_daily.defs.runner import materialize
-from hf_daily_tests.tiny_models import build_tiny_causal_lm
 
 DAY = dt.date(2025, 12, 26)
 TABLES = ["papers", "authors", "organizations", "upvote_snapshots", "paper_translations", "translation_cache",
           "paper_keywords", "daily_keyword_counts", "paper_fields", "hot_fields", "newsletter_issues",
           "raw_responses"]
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory) -> Path:
-    return build_tiny_causal_lm(tmp_path_factory.mktemp("models") / "tiny-qwen2")
-
-
-@pytest.fixture
-def instance():
-    with dg.DagsterInstance.ephemeral() as instance:
-        yield instance
 
 
 def run(data_dir, archive, tiny_model, instance, start, end=None, **kw):
