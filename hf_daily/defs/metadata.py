@@ -1,3 +1,5 @@
+import base64
+
 import dagster as dg
 
 from hf_daily.warehouse import TABLES
@@ -24,3 +26,8 @@ def table_spec(name: str, group: str, deps: list, **kwargs) -> dg.AssetSpec:
 
 def days_label(days) -> str:
     return days[0].isoformat() if len(days) == 1 else f"{days[0]} .. {days[-1]} ({len(days)} days)"
+
+
+def inline_png(data: bytes, name: str) -> dg.MetadataValue:
+    """A PNG shown right in the asset's page: the UI renders Markdown metadata, data URIs included."""
+    return dg.MetadataValue.md(f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})")

@@ -1,4 +1,3 @@
-import base64
 import os
 
 import dagster as dg
@@ -6,14 +5,9 @@ from pydantic import Field
 
 from hf_daily import narration, site, speech
 from hf_daily import poster as posters
-from hf_daily.defs.metadata import days_label
+from hf_daily.defs.metadata import days_label, inline_png
 from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
 from hf_daily.defs.resources import StorageResource
-
-
-def _inline_png(data: bytes, name: str) -> dg.MetadataValue:
-    # The UI renders Markdown metadata, so a data URI shows the image right in the asset's page.
-    return dg.MetadataValue.md(f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})")
 
 
 def _minutes(seconds: float) -> str:
@@ -72,7 +66,7 @@ def poster(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.Ma
         "days": days_label(days),
         "path": dg.MetadataValue.path(str(last)),
         "bytes": last.stat().st_size,
-        "poster": _inline_png(posters.thumbnail(last), last.name),
+        "poster": inline_png(posters.thumbnail(last), last.name),
     })
 
 

@@ -1,17 +1,9 @@
-import base64
-
 import dagster as dg
 
 from hf_daily import pipeline
-from hf_daily.defs.metadata import days_label, table_metadata
+from hf_daily.defs.metadata import days_label, inline_png, table_metadata
 from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
 from hf_daily.defs.resources import StorageResource
-
-
-def _inline_png(path) -> dg.MetadataValue:
-    # The UI renders Markdown metadata, so a data URI shows the chart right in the asset's page.
-    encoded = base64.b64encode(path.read_bytes()).decode()
-    return dg.MetadataValue.md(f"![{path.name}](data:image/png;base64,{encoded})")
 
 
 @dg.asset(
@@ -27,8 +19,8 @@ def charts(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.Ma
         "days": days_label(days),
         "trend_chart_path": dg.MetadataValue.path(str(last["trend_chart"])),
         "word_cloud_path": dg.MetadataValue.path(str(last["word_cloud"])),
-        "trend_chart": _inline_png(last["trend_chart"]),
-        "word_cloud": _inline_png(last["word_cloud"]),
+        "trend_chart": inline_png(last["trend_chart"].read_bytes(), last["trend_chart"].name),
+        "word_cloud": inline_png(last["word_cloud"].read_bytes(), last["word_cloud"].name),
     })
 
 
