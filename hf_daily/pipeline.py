@@ -174,15 +174,6 @@ def normalize_days(warehouse: wh.Warehouse, days: Sequence[dt.date]) -> Normaliz
     )
 
 
-def day_counts(warehouse: wh.Warehouse, table: str, days: Sequence[dt.date]) -> dict[dt.date, int]:
-    with warehouse.connect() as con:
-        rows = con.execute(
-            f"SELECT day, count(*) FROM {table} WHERE day IN (SELECT unnest(?)) GROUP BY day", [list(days)]
-        ).fetchall()
-    counts = dict(rows)
-    return {day: counts.get(day, 0) for day in days}
-
-
 # --- translate -----------------------------------------------------------------------------------
 
 @dataclass
