@@ -29,13 +29,17 @@ def _root_cause(error) -> str:
 
 def _materialize(args: argparse.Namespace) -> int:
     from hf_daily.defs.runner import materialize, parse_day
+    from hf_daily.translate.config import parse_model_spec
 
     start = parse_day(args.start)
     end = parse_day(args.end) if args.end else None
-    translator = {k: v for k, v in {"backend": args.backend, "model": args.model,
-                                    "gguf_file": args.gguf_file}.items() if v}
+    translator = {k: v for k, v in {"backend": args.backend, "model": args.model, "gguf_file": args.gguf_file,
+                                    "runtime": args.runtime}.items() if v}
+    if args.retranslate_flagged_with:
+        parse_model_spec(args.retranslate_flagged_with)  # a typo is reported before any work
     results = materialize(start, end, data_dir=args.data_dir, archive_dir=args.archive, refresh=args.refresh,
-                          per_day=args.per_day, translator=translator or None, raise_on_error=False)
+                          per_day=args.per_day, translator=translator or None, raise_on_error=False,
+                          retranslate_flagged_with=args.retranslate_flagged_with)
     failed = [r for r in results if not r.success]
     for result in failed:
         for event in result.all_events:
@@ -284,9 +288,14 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--data-dir", default=os.environ.get("HF_DAILY_DATA_DIR", "data"))
     m.add_argument("--refresh", action="store_true", help="fetch again days that are already stored")
     m.add_argument("--per-day", action="store_true", help="one run per day instead of one run for the range")
-    m.add_argument("--backend", help="translator backend: causal or seq2seq")
+    m.add_argument("--backend", help="translator backend: causal, seq2seq or openai")
     m.add_argument("--model", help="translator model: 'offline', a hub id or a local folder")
     m.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
+    m.add_argument("--runtime", choices=["auto", "llamacpp", "ctranslate2", "transformers"],
+                   help="for causal models (default auto: llamacpp for GGUF models)")
+    m.add_argument("--retranslate-flagged-with", metavar="BACKEND:MODEL",
+                   help="translate the papers that fail the quality checks again with this model, e.g. "
+                        "openai:deepseek-chat, and keep the better translation")
     m.set_defaults(func=_materialize)
 
     data_dir = os.environ.get("HF_DAILY_DATA_DIR", "data")

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from hf_daily.api import ArchiveSource, DailyPapersClient, RawPage
 from hf_daily.translate import Translator, TranslatorConfig, load_translator
+from hf_daily.translate.config import parse_model_spec
 from hf_daily.warehouse import Warehouse
 
 
@@ -80,6 +81,14 @@ class TranslatorResource(dg.ConfigurableResource):
             backend=self.backend, model=self.model, gguf_file=self.gguf_file, data_dir=data_dir,
             device=self.device, max_new_tokens=self.max_new_tokens, batch_size=self.batch_size,
             runtime=self.runtime, base_url=self.base_url,
+        ))
+
+    def retranslator(self, spec: str, data_dir: str) -> Translator:
+        """Another model, 'BACKEND:MODEL', for the papers the quality checks flag (same device and API root)."""
+        backend, model = parse_model_spec(spec)
+        return load_translator(TranslatorConfig(
+            backend=backend, model=model, data_dir=data_dir, device=self.device,
+            max_new_tokens=self.max_new_tokens, base_url=self.base_url,
         ))
 
 

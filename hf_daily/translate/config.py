@@ -7,7 +7,7 @@ from typing import Literal
 
 OFFLINE = "offline"
 BACKENDS = ("causal", "seq2seq", "openai")
-RUNTIMES = ("auto", "transformers", "ctranslate2")
+RUNTIMES = ("auto", "transformers", "ctranslate2", "llamacpp")
 DEFAULT_OPENAI_BASE_URL = "https://api.deepseek.com/v1"
 API_KEY_ENVS = ("HF_DAILY_OPENAI_API_KEY", "OPENAI_API_KEY")
 
@@ -28,11 +28,13 @@ class TranslatorConfig:
     device: str = "auto"
     max_new_tokens: int = 512
     # Texts (for seq2seq: sentences) decoded together; None: the runtime's own default
-    # (ctranslate2 16 on CPU and 64 on a GPU, transformers 4 on CPU and 32 on a GPU, 8 parallel API requests).
+    # (llamacpp and ctranslate2 16 on CPU and 64 on a GPU, transformers 4 on CPU and 32 on a GPU, 8 parallel API requests).
     batch_size: int | None = None
-    # For local models: "transformers" (the reference) or "ctranslate2" (int8, several times faster on CPU);
-    # "auto" = ctranslate2 when it is installed, else transformers.
-    runtime: Literal["auto", "transformers", "ctranslate2"] = "auto"
+    # For local models: "transformers" (the reference), "ctranslate2" (int8, several times faster on CPU) or
+    # "llamacpp" (a GGUF model as it is, many texts decoded together: the fastest on a CPU);
+    # "auto" = llamacpp for a GGUF model when llama-cpp-python is installed, else ctranslate2 when it is, else
+    # transformers.
+    runtime: Literal["auto", "transformers", "ctranslate2", "llamacpp"] = "auto"
     # Weight type of the CTranslate2 conversion (int8, int8_float16, float16, float32, ...).
     quantization: str = "int8"
     # backend="openai" only: the API root (".../v1"); the key comes from $HF_DAILY_OPENAI_API_KEY or $OPENAI_API_KEY.
@@ -54,3 +56,12 @@ class TranslatorConfig:
             raise ValueError("max_new_tokens and batch_size must be at least 1")
         if self.retries < 0 or self.timeout_s <= 0:
             raise ValueError("retries must be >= 0 and timeout_s > 0")
+
+
+def parse_model_spec(spec: str) -> tuple[str, str]:
+    """'BACKEND:MODEL' (e.g. 'openai:deepseek-chat', 'causal:Qwen/Qwen2.5-7B-Instruct') as (backend, model)."""
+    backend, sep, model = spec.partition(":")
+    if not sep or backend not in BACKENDS or not model.strip():
+        raise ValueError(f"{spec!r} names no model: write BACKEND:MODEL with BACKEND one of {', '.join(BACKENDS)}, "
+                         "e.g. openai:deepseek-chat or causal:Qwen/Qwen2.5-7B-Instruct")
+    return backend, model.strip()

@@ -1,9 +1,18 @@
 import dagster as dg
+from pydantic import Field
 
 from hf_daily import pipeline
 from hf_daily.defs.metadata import days_label, table_metadata
 from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
 from hf_daily.defs.resources import StorageResource, TranslatorResource
+
+
+class TranslationConfig(dg.Config):
+    retranslate_flagged_with: str = Field(
+        default="",
+        description="Translate the papers that fail the quality checks again with this model, 'BACKEND:MODEL' "
+                    "(e.g. 'openai:deepseek-chat'), and keep whichever translation has fewer problems. Empty: off.",
+    )
 
 
 @dg.asset(
@@ -19,11 +28,15 @@ from hf_daily.defs.resources import StorageResource, TranslatorResource
     description="Chinese titles and abstracts, translated once per (paper, source text, model) and cached.",
 )
 def paper_translations(
-    context: dg.AssetExecutionContext, storage: StorageResource, translator: TranslatorResource
+    context: dg.AssetExecutionContext, config: TranslationConfig, storage: StorageResource,
+    translator: TranslatorResource,
 ):
     days = partition_days(context)
     model = translator.translator(storage.data_dir)
-    report = pipeline.translate_days(storage.warehouse(), model, days, progress=context.log.info)
+    retranslator = (translator.retranslator(config.retranslate_flagged_with, storage.data_dir)
+                    if config.retranslate_flagged_with else None)
+    report = pipeline.translate_days(storage.warehouse(), model, days, progress=context.log.info,
+                                     retranslator=retranslator)
     yield dg.MaterializeResult(metadata={
         "days": days_label(days),
         "model_id": report.model_id,
@@ -31,6 +44,7 @@ def paper_translations(
         "cache_hits": report.cache_hits,
         "texts_translated": report.translated,
         "translation_seconds": round(report.seconds, 1),
+        **({"retranslated_papers": report.retranslated, "improved_papers": report.improved} if retranslator else {}),
     })
     yield dg.AssetCheckResult(
         check_name="every_paper_translated", asset_key="paper_translations", passed=not report.untranslated,
