@@ -1,11 +1,12 @@
 """Translation benchmark: speed, memory and quality of each backend/runtime on the dev set.
 
-    .venv/bin/python bench/translate.py --limit 16 --backends ct2,ct2-single,transformers,llamacpp
+    .venv/bin/python bench/translate.py                       # all 37 dev papers, the default backends
+    .venv/bin/python bench/translate.py --limit 8 --backends llamacpp,ct2
 
 Each backend runs in its own process (so peak RSS is its own) over the first
 ``--limit`` papers of the dev set (JSON lines with id, title, abstract,
 title_zh_ref, abstract_zh_ref). Slow one-at-a-time runs (transformers,
-llamacpp) take at most ``--slow-limit`` papers. Printed per run, as Markdown:
+llamacpp-single, ct2-single) take at most ``--slow-limit`` papers. Printed per run, as Markdown:
 
 * load: seconds to load (and, on a first run, to prepare) the model;
 * s/paper: translation seconds per paper (its title and its abstract), amortized
@@ -17,10 +18,10 @@ llamacpp) take at most ``--slow-limit`` papers. Printed per run, as Markdown:
   the share of ordinary English words left untranslated, the output/reference
   length ratio, and the papers the quality gate flags.
 
-Backends: ``ct2`` (the default: CTranslate2 int8, a day's texts batched by
-length), ``ct2-single`` (CTranslate2, one text at a time), ``transformers``
-(the reference runtime, one text at a time), ``transformers-batched``,
-``llamacpp`` (llama-cpp-python on the GGUF, one at a time, if installed),
+Backends: ``llamacpp`` (the default: llama.cpp on the GGUF, a day's texts decoded
+together), ``llamacpp-single`` (llama.cpp, one text at a time), ``ct2`` (CTranslate2
+int8, batched by length), ``ct2-single``, ``transformers`` (the reference runtime,
+one text at a time), ``transformers-batched``,
 ``seq2seq:<model>`` (a MarianMT model: hub id in the local cache or a folder),
 ``openai:<model>`` (needs --base-url and a key in $HF_DAILY_OPENAI_API_KEY),
 ``reference`` (the references themselves: calibrates the quality figures).
@@ -42,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_DEV = ROOT.parent / "shared" / "translation_dev" / "deepseek_refs_2025-01-08_10.jsonl"
-SLOW = ("transformers", "llamacpp", "ct2-single")
+SLOW = ("transformers", "llamacpp-single", "ct2-single")
 
 
 def load_dev(path: Path, limit: int | None) -> list[dict]:
@@ -55,48 +56,17 @@ def load_dev(path: Path, limit: int | None) -> list[dict]:
 
 
 def _qwen_tokenizer(data_dir: str):
+    """The offline model's tokenizer, for counting output tokens the same way for every backend."""
     from transformers import AutoTokenizer
 
     from hf_daily.translate import offline_model
-    from hf_daily.translate.prepare import hf_checkpoint_dir
+    from hf_daily.translate.loading import ModelSource
+    from hf_daily.translate.prepare import ensure_gguf_tokenizer
 
-    folder = hf_checkpoint_dir(data_dir, offline_model.FILE_NAME, offline_model.EXPECTED_SHA256[:16])
-    if folder.is_dir():
-        return AutoTokenizer.from_pretrained(str(folder))
     path = offline_model.ensure_offline_model(data_dir)
-    return AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-
-
-class LlamaCppTranslator:
-    """llama-cpp-python on the offline GGUF, with the project's prompt and output cleaning (benchmark only)."""
-
-    def __init__(self, data_dir: str, tokenizer) -> None:
-        from llama_cpp import Llama
-
-        from hf_daily.translate import offline_model
-        from hf_daily.translate.base import cpu_threads
-        from hf_daily.translate.prompts import PROMPT_VERSION
-
-        path = offline_model.ensure_offline_model(data_dir)
-        self.llm = Llama(model_path=str(path), n_ctx=2048, n_threads=cpu_threads(), n_batch=512, verbose=False)
-        self.tokenizer = tokenizer
-        self.model_id = f"llamacpp:{path.name}#{PROMPT_VERSION}"
-
-    def translate(self, texts, kind, progress=None):
-        from hf_daily.translate.prompts import build_messages
-        from hf_daily.translate.text import clean_output, normalize_text
-
-        out = []
-        for i, text in enumerate(texts):
-            prompt = self.tokenizer.apply_chat_template(
-                build_messages(normalize_text(text), kind), tokenize=False, add_generation_prompt=True
-            )
-            result = self.llm.create_completion(prompt, max_tokens=512, temperature=0.0, top_k=1,
-                                                stop=["<|im_end|>", "<|endoftext|>"])
-            out.append(clean_output(result["choices"][0]["text"]))
-            if progress:
-                progress(i + 1, len(texts))
-        return out
+    source = ModelSource(str(path.parent), True, path.name)
+    return AutoTokenizer.from_pretrained(str(ensure_gguf_tokenizer(source, offline_model.EXPECTED_SHA256[:16],
+                                                                   data_dir)))
 
 
 class ReferenceTranslator:
@@ -117,9 +87,10 @@ def make_translator(spec: str, args, papers):
 
     if spec == "reference":
         return ReferenceTranslator(papers)
-    if spec == "llamacpp":
-        return LlamaCppTranslator(args.data_dir, _qwen_tokenizer(args.data_dir))
     common = {"data_dir": args.data_dir, "device": args.device}
+    if spec in ("llamacpp", "llamacpp-single"):
+        return load_translator(TranslatorConfig(runtime="llamacpp", batch_size=1 if spec == "llamacpp-single"
+                                                else args.batch_size, **common))
     if spec in ("ct2", "ct2-single"):
         return load_translator(TranslatorConfig(runtime="ctranslate2", batch_size=1 if spec == "ct2-single"
                                                 else args.batch_size, **common))
@@ -224,7 +195,7 @@ def main(argv=None) -> int:
     parser.add_argument("--dev", default=str(DEFAULT_DEV))
     parser.add_argument("--limit", type=int, default=None, help="first N papers of the dev set (default: all)")
     parser.add_argument("--slow-limit", type=int, default=3, help="papers for one-at-a-time runs (default 3)")
-    parser.add_argument("--backends", default="reference,ct2,transformers,llamacpp")
+    parser.add_argument("--backends", default="reference,llamacpp,llamacpp-single,ct2,transformers")
     parser.add_argument("--batch-size", type=int, default=None, help="for batched runs (default: the runtime's)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
@@ -247,7 +218,7 @@ def main(argv=None) -> int:
     tokenizer = _qwen_tokenizer(args.data_dir)
     for spec in args.backends.split(","):
         spec = spec.strip()
-        if spec == "llamacpp":
+        if spec.startswith("llamacpp"):
             import importlib.util
 
             if importlib.util.find_spec("llama_cpp") is None:

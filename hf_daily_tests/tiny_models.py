@@ -204,3 +204,83 @@ def build_tiny_marian(path: Path) -> Path:
     model.generation_config = _chinese_only_generation(vocab, eos_id=eos_id, pad_id=pad_id, decoder_start=pad_id)
     model.save_pretrained(path)
     return path
+
+
+ROPE_THETA = 10000.0
+
+
+def build_tiny_gguf(folder: Path, name: str = "tiny-qwen2-f32.gguf") -> Path:
+    """Write a tiny Qwen2 chat model as a GGUF file (f32, byte-level BPE, ChatML), as llama.cpp reads them.
+
+    The same weights load in transformers (its GGUF reader dequantizes them), so the llama.cpp
+    runtime and the transformers reference can be held to the same greedy outputs.
+    """
+    import gguf
+    import numpy as np
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=700, special_tokens=specials, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(ENGLISH_CORPUS + [CHINESE_CHARS], trainer=trainer)
+    state = json.loads(tok.to_str())
+    vocab = state["model"]["vocab"]
+    tokens = sorted(vocab, key=vocab.get)
+    merges = [m if isinstance(m, str) else " ".join(m) for m in state["model"]["merges"]]
+    eos, pad = vocab["<|im_end|>"], vocab["<|endoftext|>"]
+
+    config = Qwen2Config(
+        rope_parameters={"rope_type": "default", "rope_theta": ROPE_THETA},
+        vocab_size=len(tokens), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096, rms_norm_eps=1e-6,
+        initializer_range=0.5, tie_word_embeddings=False, eos_token_id=eos, pad_token_id=pad,
+    )
+    model = _seeded(lambda: Qwen2ForCausalLM(config))
+    weights = {k: v.detach().float().numpy() for k, v in model.state_dict().items()}
+
+    path = folder / name
+    writer = gguf.GGUFWriter(str(path), "qwen2")
+    writer.add_name("tiny-qwen2")
+    writer.add_context_length(config.max_position_embeddings)
+    writer.add_embedding_length(config.hidden_size)
+    writer.add_block_count(config.num_hidden_layers)
+    writer.add_feed_forward_length(config.intermediate_size)
+    writer.add_head_count(config.num_attention_heads)
+    writer.add_head_count_kv(config.num_key_value_heads)
+    writer.add_layer_norm_rms_eps(config.rms_norm_eps)
+    writer.add_rope_freq_base(ROPE_THETA)
+    writer.add_file_type(gguf.LlamaFileType.ALL_F32)
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre("qwen2")
+    writer.add_token_list(tokens)
+    writer.add_token_types([gguf.TokenType.CONTROL if t in specials else gguf.TokenType.NORMAL for t in tokens])
+    writer.add_token_merges(merges)
+    writer.add_eos_token_id(eos)
+    writer.add_pad_token_id(pad)
+    writer.add_bos_token_id(pad)
+    writer.add_add_bos_token(False)
+    writer.add_chat_template(CHAT_TEMPLATE)
+    names = {"model.embed_tokens.weight": "token_embd.weight", "model.norm.weight": "output_norm.weight",
+             "lm_head.weight": "output.weight"}
+    parts = {"input_layernorm": "attn_norm", "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k",
+             "self_attn.v_proj": "attn_v", "self_attn.o_proj": "attn_output", "post_attention_layernorm": "ffn_norm",
+             "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up", "mlp.down_proj": "ffn_down"}
+    for key, value in weights.items():
+        if key in names:
+            target = names[key]
+        else:
+            _, _, layer, *rest = key.split(".")
+            module, kind = ".".join(rest[:-1]), rest[-1]
+            target = f"blk.{layer}.{parts[module]}.{kind}"
+        writer.add_tensor(target, np.ascontiguousarray(value, dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Callable, Literal, Sequence
 
 from hf_daily.translate.config import TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
-from hf_daily.translate.text import normalize_text
+from hf_daily.translate.text import join_title_name, normalize_text, split_title_name
 
 if TYPE_CHECKING:
     import torch
 
 Kind = Literal["title", "abstract"]
+# At most this many lost numbers and names are named in a second try's prompt.
+MAX_KEEP_HINTS = 12
 KINDS = ("title", "abstract")
 # progress(texts_done, texts_total), called after each batch within one translate() call.
 Progress = Callable[[int, int], None]
@@ -107,7 +109,15 @@ class BaseTranslator:
     def _join(self, pieces: list[str]) -> str:
         return "".join(pieces)
 
-    def _translate_units(self, units: list[str], kind: Kind) -> list[str]:
+    # Whether _translate_units honours ``keep`` (a prompted model does; a seq2seq model cannot).
+    retries_with_hints = False
+
+    def _translate_units(self, units: list[str], kind: Kind, on_unit: Callable[[int], None] | None = None,
+                         keep: dict[str, list[str]] | None = None) -> list[str]:
+        """Translations of ``units``; a runtime that finishes them one by one reports each to ``on_unit(n)``.
+
+        ``keep`` maps a unit to the numbers and names its translation must keep as written (a second try).
+        """
         raise NotImplementedError
 
     def _unit_length(self, unit: str) -> int:
@@ -121,6 +131,10 @@ class BaseTranslator:
     def batch_size(self) -> int:
         return self.config.batch_size or self.default_batch_size()
 
+    def units_per_call(self) -> int:
+        """Units handed to one ``_translate_units`` call: a batch, unless the runtime schedules its own."""
+        return self.batch_size
+
     def translate(self, texts: Sequence[str], kind: Kind, progress: Progress | None = None) -> list[str]:
         if isinstance(texts, str):
             raise TypeError("translate() takes a sequence of texts, not a single string")
@@ -131,23 +145,60 @@ class BaseTranslator:
         if not distinct:
             return ["" for _ in normalized]
         self._ensure_loaded()
-        pieces_per_text = {t: self._units(t, kind) for t in distinct}
+        # A title's leading name is kept as written, and only the rest is translated.
+        heads = {t: split_title_name(t) if kind == "title" else ("", t) for t in distinct}
+        pieces_per_text = {t: self._units(heads[t][1], kind) for t in distinct}
         units = list(dict.fromkeys(u for pieces in pieces_per_text.values() for u in pieces))
         # Similar lengths in one batch waste less compute on padding.
         order = sorted(range(len(units)), key=lambda i: self._unit_length(units[i]))
         translated: dict[str, str] = {}
-        size = self.batch_size
+        size = self.units_per_call()
+        reported = 0
+
+        def report(done: int) -> None:
+            nonlocal reported
+            if progress is not None and done > reported:
+                reported = done
+                progress(done, len(pieces_per_text))
+
+        # Texts of one unit each (all but sentence-split texts) can be reported as each unit ends.
+        one_unit_each = all(len(pieces) == 1 for pieces in pieces_per_text.values())
         for start in range(0, len(order), size):
             batch = [units[i] for i in order[start : start + size]]
-            outputs = self._translate_units(batch, kind)
+            on_unit = (lambda n, _before=len(translated): report(_before + n)) if one_unit_each else None
+            outputs = self._translate_units(batch, kind, on_unit)
             if len(outputs) != len(batch):
                 raise RuntimeError(f"backend returned {len(outputs)} translations for {len(batch)} inputs")
             translated.update(zip(batch, outputs))
-            if progress is not None:
-                done = sum(all(u in translated for u in pieces) for pieces in pieces_per_text.values())
-                progress(done, len(pieces_per_text))
-        result = {t: self._join([translated[u] for u in pieces]) for t, pieces in pieces_per_text.items()}
+            report(sum(all(u in translated for u in pieces) for pieces in pieces_per_text.values()))
+        if self.retries_with_hints:
+            self._retry_lost(translated, kind, size)
+        result = {t: join_title_name(heads[t][0], self._join([translated[u] for u in pieces]))
+                  for t, pieces in pieces_per_text.items()}
         return [result[t] if t else "" for t in normalized]
+
+
+    def _retry_lost(self, translated: dict[str, str], kind: Kind, size: int) -> None:
+        """Translate again, naming what was lost, each unit whose translation lost a number, URL or name.
+
+        Small models drop "72k" or "GPT-4o" now and then; told what to keep, they mostly keep it.
+        The second try replaces the first only when the quality checks find fewer problems in it.
+        """
+        from hf_daily.translate.quality import check_translation, translation_stats
+
+        keep: dict[str, list[str]] = {}
+        for unit, output in translated.items():
+            stats = translation_stats(unit, output)
+            lost = list(dict.fromkeys(stats.lost_numbers + stats.lost_urls + stats.lost_names))
+            if lost:
+                keep[unit] = lost[:MAX_KEEP_HINTS]
+        order = sorted(keep, key=self._unit_length)
+        for start in range(0, len(order), size):
+            batch = order[start : start + size]
+            outputs = self._translate_units(batch, kind, None, {u: keep[u] for u in batch})
+            for unit, output in zip(batch, outputs):
+                if len(check_translation(unit, output, kind)) < len(check_translation(unit, translated[unit], kind)):
+                    translated[unit] = output
 
 
 def wrap_load(fn, error_factory):

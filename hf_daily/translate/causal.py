@@ -1,13 +1,15 @@
 """Translation with an instruction-tuned causal LM, prompted through its own chat template.
 
-Two runtimes share the prompt, the tokenizer and the output cleaning:
+Three runtimes share the prompt, the tokenizer and the output cleaning:
 
+* ``llamacpp``: a GGUF model (the offline default) read as it is by llama.cpp, a
+  run's texts decoded together with continuous batching (see ``llamacpp.py``);
+  the fastest on a CPU by far;
 * ``transformers``: the reference; a GGUF model is dequantized once into a cached
   transformers checkpoint (same fp32 weights, loads in seconds instead of minutes);
 * ``ctranslate2``: the model converted once to CTranslate2 (int8 weights by default),
   decoded in length-sorted batches with the system prompt's state computed once per
-  call; several times faster than transformers on a CPU, and used with larger
-  batches on a GPU.
+  call; for non-GGUF checkpoints, and used with larger batches on a GPU.
 """
 
 from __future__ import annotations
@@ -25,14 +27,22 @@ from hf_daily.translate.prompts import PROMPT_VERSION, build_messages, system_me
 from hf_daily.translate.text import clean_output
 
 
+# llama.cpp on a CPU: texts decoded together (more is faster until the 2 cores' compute is the limit),
+# and the context room kept per text for its prompt (the system prompt, terms and the text).
+LLAMACPP_CPU_SEQUENCES = 16
+LLAMACPP_PROMPT_TOKENS = 1024
 # A translation may take at most this many tokens per source token, plus the slack.
 LENGTH_CAP_FACTOR = 2.0
 LENGTH_CAP_SLACK = 32
 
 
 def resolve_runtime(config: TranslatorConfig) -> str:
+    """The runtime for ``auto``: llama.cpp for a GGUF model, else CTranslate2, else transformers (if installed)."""
     if config.runtime != "auto":
         return config.runtime
+    gguf = config.model == OFFLINE or bool(config.gguf_file)
+    if gguf and importlib.util.find_spec("llama_cpp") is not None:
+        return "llamacpp"
     return "ctranslate2" if importlib.util.find_spec("ctranslate2") is not None else "transformers"
 
 
@@ -58,26 +68,40 @@ class CausalTranslator(BaseTranslator):
                 self._ident = "hub"
                 ident = name
             self._name = Path(self._source.gguf_file).stem if self._source.gguf_file else name.replace("/", "--")
-        # The runtime is part of the id: int8 CTranslate2 and fp32 transformers give slightly different text.
-        prefix = "causal" if self.runtime == "transformers" else f"causal-ct2-{config.quantization}"
+        if self.runtime == "llamacpp" and not (config.model == OFFLINE or config.gguf_file):
+            raise ValueError("runtime='llamacpp' runs GGUF models: set gguf_file, or choose runtime='ctranslate2'")
+        # The runtime is part of the id: the 4-bit GGUF weights (llama.cpp), int8 CTranslate2 and fp32
+        # transformers give slightly different text.
+        prefix = {"transformers": "causal", "llamacpp": "causal-llamacpp"}.get(
+            self.runtime, f"causal-ct2-{config.quantization}")
         self.model_id = f"{prefix}:{ident}#{PROMPT_VERSION}"
 
     def default_batch_size(self) -> int:
         gpu = self.device is not None and self.device.type == "cuda"
+        if self.runtime == "llamacpp":
+            return 64 if gpu else LLAMACPP_CPU_SEQUENCES
         if self.runtime == "ctranslate2":
             return 64 if gpu else 16
         return 32 if gpu else 4
 
+    def units_per_call(self) -> int:
+        # llama.cpp keeps batch_size sequences going and starts the next text as soon as one ends,
+        # so it gets every text at once instead of fixed batches that wait for their longest member.
+        return 1 << 30 if self.runtime == "llamacpp" else self.batch_size
+
     # --- loading ---------------------------------------------------------------------------------
+
+    def _gguf_source(self) -> ModelSource:
+        if self._source is None:
+            path = offline_model.ensure_offline_model(self.config.data_dir)
+            self._source = ModelSource(str(path.parent), True, path.name)
+        return self._source
 
     def _checkpoint(self) -> ModelSource:
         """A local or hub transformers checkpoint of the model (a GGUF is dequantized once and cached)."""
         from hf_daily.translate.prepare import ensure_hf_checkpoint
 
-        if self._source is None:
-            path = offline_model.ensure_offline_model(self.config.data_dir)
-            self._source = ModelSource(str(path.parent), True, path.name)
-        source = self._source
+        source = self._gguf_source()
         check_local(source, "causal")
         error = lambda exc: load_error(source, "causal", exc)  # noqa: E731
         return wrap_load(lambda: ensure_hf_checkpoint(source, self._ident, self.config.data_dir), error)
@@ -85,19 +109,51 @@ class CausalTranslator(BaseTranslator):
     def _load(self) -> None:
         from transformers import AutoTokenizer
 
+        if self.runtime == "llamacpp":
+            return self._load_llamacpp()
         checkpoint = self._checkpoint()
         error = lambda exc: load_error(self._source, "causal", exc)  # noqa: E731
         tokenizer = wrap_load(lambda: AutoTokenizer.from_pretrained(checkpoint.name_or_path), error)
-        if not getattr(tokenizer, "chat_template", None):
-            raise TranslationModelError(
-                f"The causal translation model {checkpoint.name_or_path} has no chat template, "
-                "so it is not an instruction-tuned chat model; use an -Instruct/-Chat model or backend='seq2seq'."
-            )
-        self._tokenizer = tokenizer
+        self._set_tokenizer(tokenizer, checkpoint.name_or_path)
         if self.runtime == "ctranslate2":
             self._load_ct2(checkpoint, error)
         else:
             self._load_transformers(checkpoint, error)
+
+    def _set_tokenizer(self, tokenizer, where: str) -> None:
+        if not getattr(tokenizer, "chat_template", None):
+            raise TranslationModelError(
+                f"The causal translation model {where} has no chat template, "
+                "so it is not an instruction-tuned chat model; use an -Instruct/-Chat model or backend='seq2seq'."
+            )
+        self._tokenizer = tokenizer
+
+    def _load_llamacpp(self) -> None:
+        """The GGUF file as it is, for llama.cpp, and its tokenizer (saved once) for the chat template."""
+        from transformers import AutoTokenizer
+
+        from hf_daily.translate.llamacpp import LlamaCppEngine
+        from hf_daily.translate.prepare import ensure_gguf_tokenizer
+
+        source = self._gguf_source()
+        error = lambda exc: load_error(source, "causal", exc)  # noqa: E731
+        if not source.is_local:
+            from huggingface_hub import hf_hub_download
+
+            path = Path(wrap_load(lambda: hf_hub_download(source.name_or_path, source.gguf_file), error))
+            source = self._source = ModelSource(str(path.parent), True, path.name)
+        check_local(source, "causal")
+        folder = wrap_load(lambda: ensure_gguf_tokenizer(source, self._ident, self.config.data_dir), error)
+        self._set_tokenizer(wrap_load(lambda: AutoTokenizer.from_pretrained(str(folder)), error), str(folder))
+        self._max_new = self.config.max_new_tokens
+        self._static = {}
+        gpu = self.device.type == "cuda"
+        # Room for every slot's longest prompt and translation, plus the shared system prompt.
+        per_text = LLAMACPP_PROMPT_TOKENS + self._max_new
+        self._engine = LlamaCppEngine(
+            Path(source.name_or_path) / source.gguf_file, n_seq=self.batch_size,
+            n_ctx=self.batch_size * per_text + LLAMACPP_PROMPT_TOKENS, n_threads=cpu_threads(), gpu=gpu,
+        )
 
     def _eos_ids(self, generation_config) -> set[int]:
         eos = generation_config.eos_token_id
@@ -170,9 +226,9 @@ class CausalTranslator(BaseTranslator):
 
     # --- prompts ---------------------------------------------------------------------------------
 
-    def _prompt_ids(self, text: str, kind: Kind) -> list[int]:
+    def _prompt_ids(self, text: str, kind: Kind, keep=()) -> list[int]:
         prompt = self._tokenizer.apply_chat_template(
-            build_messages(text, kind), tokenize=False, add_generation_prompt=True
+            build_messages(text, kind, keep), tokenize=False, add_generation_prompt=True
         )
         # The template already holds every special token the model expects.
         return self._tokenizer(prompt, add_special_tokens=False)["input_ids"]
@@ -200,14 +256,32 @@ class CausalTranslator(BaseTranslator):
         longest = max(len(self._tokenizer(u, add_special_tokens=False)["input_ids"]) for u in units)
         return min(self._max_new, int(LENGTH_CAP_FACTOR * longest) + LENGTH_CAP_SLACK)
 
-    def _translate_units(self, units: list[str], kind: Kind) -> list[str]:
-        if self.runtime == "ctranslate2":
-            return self._translate_ct2(units, kind)
-        return self._translate_transformers(units, kind)
+    retries_with_hints = True
 
-    def _translate_transformers(self, units: list[str], kind: Kind) -> list[str]:
+    def _translate_units(self, units: list[str], kind: Kind, on_unit=None, keep=None) -> list[str]:
+        prompts = [self._prompt_ids(u, kind, (keep or {}).get(u, ())) for u in units]
+        if self.runtime == "llamacpp":
+            return self._translate_llamacpp(units, prompts, kind, on_unit)
+        if self.runtime == "ctranslate2":
+            return self._translate_ct2(units, prompts, kind)
+        return self._translate_transformers(units, prompts)
+
+    def _split_static(self, prompts: list[list[int]], kind: Kind) -> tuple[list[int], list[list[int]]]:
+        """The shared system-prompt tokens and each prompt's own rest (no shared part if they differ)."""
+        static = self._static_prefix(kind)
+        if static and all(p[: len(static)] == static for p in prompts):
+            return static, [p[len(static) :] for p in prompts]
+        return [], prompts
+
+    def _translate_llamacpp(self, units: list[str], prompts: list[list[int]], kind: Kind, on_unit=None) -> list[str]:
+        static, rest = self._split_static(prompts, kind)
+        caps = [self._output_cap([u]) for u in units]
+        ids = self._engine.generate(rest, static, caps, on_done=on_unit)
+        decoded = self._tokenizer.batch_decode(ids, skip_special_tokens=True)
+        return [clean_output(d) for d in decoded]
+
+    def _translate_transformers(self, units: list[str], prompts: list[list[int]]) -> list[str]:
         torch = self._torch
-        prompts = [self._prompt_ids(u, kind) for u in units]
         width = max(len(p) for p in prompts)
         input_ids = torch.full((len(prompts), width), self._pad_id, dtype=torch.long)
         attention = torch.zeros((len(prompts), width), dtype=torch.long)
@@ -228,14 +302,9 @@ class CausalTranslator(BaseTranslator):
         decoded = self._tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         return [clean_output(d) for d in decoded]
 
-    def _translate_ct2(self, units: list[str], kind: Kind) -> list[str]:
-        prompts = [self._prompt_ids(u, kind) for u in units]
-        static = self._static_prefix(kind)
-        if static and all(p[: len(static)] == static for p in prompts):
-            # The system prompt's state is computed once and reused for every batch of this kind.
-            rest = [p[len(static) :] for p in prompts]
-        else:
-            static, rest = [], prompts
+    def _translate_ct2(self, units: list[str], prompts: list[list[int]], kind: Kind) -> list[str]:
+        # The system prompt's state is computed once and reused for every batch of this kind.
+        static, rest = self._split_static(prompts, kind)
         to_tokens = self._tokenizer.convert_ids_to_tokens
         # CTranslate2 forwards prompts at once only up to the shortest one in a batch and feeds
         # the rest token by token, so the caller's length-sorted batches matter; the longer

@@ -117,6 +117,23 @@ def ensure_hf_checkpoint(source: ModelSource, ident: str, data_dir: str | os.Pat
     return ModelSource(str(folder), True, None)
 
 
+def ensure_gguf_tokenizer(source: ModelSource, ident: str, data_dir: str | os.PathLike) -> Path:
+    """The tokenizer (and chat template) of a GGUF model, saved once: reading it from the GGUF takes ~20 s."""
+    folder = Path(data_dir) / "models" / "prepared" / (
+        f"{_safe(Path(source.gguf_file).stem)}-{_safe(ident)[:16]}-tokenizer")
+    import transformers
+
+    stamp = {"version": PREPARE_VERSION, "from": f"{source.gguf_file}@{ident}",
+             "transformers": transformers.__version__}
+
+    def build(tmp: Path) -> None:
+        from transformers import AutoTokenizer
+
+        AutoTokenizer.from_pretrained(source.name_or_path, gguf_file=source.gguf_file).save_pretrained(tmp)
+
+    return _build(folder, stamp, build)
+
+
 def ct2_dir(data_dir: str | os.PathLike, name: str, ident: str, quantization: str) -> Path:
     return Path(data_dir) / "models" / "prepared" / f"{_safe(name)}-{_safe(ident)[:16]}-ct2-{quantization}"
 

@@ -6,17 +6,19 @@ not reused as if they came from this one.
 
 The system message depends only on the kind of text, never on the text itself,
 so a runtime can compute the model state after it once and reuse it for every
-title (or abstract) of a run (CTranslate2's static prompt). The terms of the
-glossary that occur in the text go in the user message, before the text.
+title (or abstract) of a run (CTranslate2's static prompt, llama.cpp's shared
+sequence). The terms of the glossary that occur in the text go in the user
+message, before the text, and so, on a second try, do the numbers and names
+that the first try lost.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Sequence
 
 from hf_daily.translate.glossary import relevant_terms
 
-PROMPT_VERSION = "prompt-v2"
+PROMPT_VERSION = "prompt-v3"
 
 Kind = Literal["title", "abstract"]
 
@@ -35,6 +37,7 @@ _KIND_RULES = {
     "abstract": "Translate the whole abstract sentence by sentence; do not summarize, add or omit anything.",
 }
 TERMS_HEADER = "Terms: "
+KEEP_HEADER = "Keep exactly as written: "
 TEXT_HEADER = "Text:\n"
 
 
@@ -42,13 +45,18 @@ def system_message(kind: Kind) -> dict[str, str]:
     return {"role": "system", "content": _SYSTEM.format(kind=kind, kind_rule=_KIND_RULES[kind])}
 
 
-def user_message(text: str) -> dict[str, str]:
+def user_message(text: str, keep: Sequence[str] = ()) -> dict[str, str]:
+    """The text, after the glossary terms it uses and (on a second try) what the first try lost."""
+    lines = []
     terms = relevant_terms(text)
-    if not terms:
+    if terms:
+        lines.append(TERMS_HEADER + "; ".join(f"{en} = {zh}" for en, zh in terms.items()))
+    if keep:
+        lines.append(KEEP_HEADER + ", ".join(keep))
+    if not lines:
         return {"role": "user", "content": text}
-    glossary = "; ".join(f"{en} = {zh}" for en, zh in terms.items())
-    return {"role": "user", "content": f"{TERMS_HEADER}{glossary}\n\n{TEXT_HEADER}{text}"}
+    return {"role": "user", "content": "\n".join(lines) + f"\n\n{TEXT_HEADER}{text}"}
 
 
-def build_messages(text: str, kind: Kind) -> list[dict[str, str]]:
-    return [system_message(kind), user_message(text)]
+def build_messages(text: str, kind: Kind, keep: Sequence[str] = ()) -> list[dict[str, str]]:
+    return [system_message(kind), user_message(text, keep)]

@@ -188,9 +188,13 @@ def translation_stats(source: str, output: str) -> TranslationStats:
     source, output = normalize_text(source), normalize_text(output)
     src_no_urls = _URL.sub(" ", source)
     out_no_urls = _URL.sub(" ", output)
-    numbers = list(dict.fromkeys(_norm_number(n) for n in _SOURCE_NUMBER.findall(src_no_urls)))
+    # Compared without thousands separators; reported as the source writes them.
+    numbers = {}
+    for n in _SOURCE_NUMBER.findall(src_no_urls):
+        numbers.setdefault(_norm_number(n), n)
     out_numbers = {_norm_number(n) for n in _NUMBER.findall(out_no_urls)}
-    lost_numbers = [n for n in numbers if n not in out_numbers and not _as_chinese_numeral(n, output)]
+    lost_numbers = [written for n, written in numbers.items()
+                    if n not in out_numbers and not _as_chinese_numeral(n, output)]
     urls = _urls(source)
     lost_urls = [u for u in urls if u not in output]
     names = source_names(source)

@@ -15,7 +15,7 @@ from hf_daily.translate.loading import check_local, fingerprint, load_error, res
 from hf_daily.translate.text import split_sentences
 
 # Bump when splitting, joining or decoding changes: it is part of model_id.
-PIPELINE_VERSION = "seq2seq-v1"
+PIPELINE_VERSION = "seq2seq-v2"
 
 # Multi-target opus-mt models need a ">>lang<<" first token to pick the output
 # language; opus-mt-en-zh emits Traditional or Cantonese without one.
@@ -76,7 +76,7 @@ class Seq2SeqTranslator(BaseTranslator):
             out += piece if not out or _CJK_END.search(out) else " " + piece
         return out
 
-    def _translate_units(self, units: list[str], kind: Kind) -> list[str]:
+    def _translate_units(self, units: list[str], kind: Kind, on_unit=None, keep=None) -> list[str]:
         torch = self._torch
         batch = self._tokenizer(
             [self._prefix + u for u in units],

@@ -47,6 +47,29 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentences if s]
 
 
+# "REINFORCE++: A Simple ...", "Seed-Prover 1.5: ...": one name (with an optional version) before a colon.
+# Longer heads ("Ground Slow, Move Fast: ...") are phrases to translate, so they stay in the text.
+_TITLE_NAME = re.compile(r"^([^\s:：]{1,40}(?: v?\d+(?:\.\d+)*)?)\s*[:：]\s+(\S.*)$")
+
+
+def split_title_name(title: str) -> tuple[str, str]:
+    """(name, rest) of a title that leads with a system's name, else ("", title).
+
+    Small models translate or drop such names ("Cosmos", "MotionBench"); keeping the
+    name out of what the model sees keeps it exactly as written.
+    """
+    match = _TITLE_NAME.match(normalize_text(title))
+    if not match or not re.search(r"[A-Za-z]", match[1]):
+        return "", normalize_text(title)
+    return match[1], match[2]
+
+
+def join_title_name(name: str, translation: str) -> str:
+    if not name:
+        return translation
+    return f"{name}：{translation}" if translation else name
+
+
 _QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」", "『": "』", "`": "`"}
 # Labels an instruction model puts in front of the answer. Only a known label
 # followed by a colon is removed, so real content that happens to contain a

@@ -37,7 +37,7 @@ def test_translates_in_order_with_the_shared_prompt_and_key(monkeypatch):
     monkeypatch.setenv("HF_DAILY_OPENAI_API_KEY", KEY)
     with LoopbackServer(fallback=_answer_by_text) as server:
         translator = _translator(server)
-        titles = [f"A Title Number {i} about reinforcement learning" for i in range(5)]
+        titles = [f"Reinforcement learning for {w}" for w in ("robots", "games", "music", "proteins", "weather")]
         out = translator.translate(titles, "title")
     assert out == [f"中文 {t[-12:]}" for t in titles]  # the "译文：" label is cleaned off
     assert len(server.requests) == 5
@@ -48,6 +48,34 @@ def test_translates_in_order_with_the_shared_prompt_and_key(monkeypatch):
     assert payload["model"] == "deepseek-chat" and payload["temperature"] == 0
     assert payload["messages"][0]["role"] == "system" and "强化学习" in payload["messages"][1]["content"]
     assert KEY not in translator.model_id and translator.model_id.startswith("openai:deepseek-chat@127.0.0.1#")
+
+
+def _loses_what_is_not_named(request) -> Reply:
+    # Like a small model: drops "1,000" and "GPT-4o" unless the prompt names them.
+    user = json.loads(request.body)["messages"][-1]["content"]
+    if "Keep exactly as written: " in user:
+        kept = user.split("Keep exactly as written: ", 1)[1].split("\n", 1)[0]
+        return _chat(f"用{kept.replace(', ', '和')}训练的模型")
+    return _chat("用一千个样本训练的模型")
+
+
+def test_a_second_try_names_what_the_first_lost_and_wins_when_better():
+    with LoopbackServer(fallback=_loses_what_is_not_named) as server:
+        out = _translator(server).translate(["Training GPT-4o with 1,000 Examples"], "title")
+    assert out == ["用1,000和GPT-4o训练的模型"]
+    first, second = (json.loads(r.body)["messages"][-1]["content"] for r in server.requests)
+    assert "Keep exactly as written" not in first
+    assert "Keep exactly as written: 1,000, GPT-4o\n" in second
+
+
+def test_a_second_try_that_is_no_better_is_dropped():
+    def always_loses(request) -> Reply:
+        return _chat("用一千个样本训练的模型")
+
+    with LoopbackServer(fallback=always_loses) as server:
+        out = _translator(server).translate(["Training with 1,000 Examples", "A plain title"], "title")
+    assert out == ["用一千个样本训练的模型"] * 2
+    assert len(server.requests) == 3  # the plain title lost nothing, so only the other is tried again
 
 
 def test_retries_on_429_and_5xx_and_connection_errors(monkeypatch, caplog):

@@ -21,7 +21,7 @@ def test_a_faithful_translation_passes():
 def test_lost_numbers_urls_and_names_are_listed():
     bad = "我们提出了一种方法，它将性能提高了很多。代码已开源。"
     problems = check_translation(SOURCE, bad, "abstract")
-    assert any(p.startswith("numbers lost: ") and "3.5" in p and "1000" in p for p in problems)
+    assert any(p.startswith("numbers lost: ") and "3.5" in p and "1,000" in p for p in problems)  # as the source writes it
     assert any(p.startswith("URLs lost: https://github.com/OpenRLHF/OpenRLHF") for p in problems)
     assert any("names lost" in p and "GPT-4o" in p for p in problems)
 

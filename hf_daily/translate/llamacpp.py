@@ -1,0 +1,230 @@
+"""Greedy decoding of many prompts at once on a GGUF model, with llama.cpp (through llama-cpp-python).
+
+Why this runtime is the CPU default for GGUF models: llama.cpp reads the 4-bit weights as they
+are (no conversion, half the memory traffic of int8), and decoding several sequences in one
+``llama_decode`` call turns a memory-bound stream into compute-bound batches.
+
+How a call runs (continuous batching, as llama.cpp's own server does it):
+
+* the prompt part shared by every text of a kind (the system message) is evaluated once, in
+  sequence 0, and shared with each slot by ``llama_memory_seq_cp`` (the unified KV cache
+  shares the cells, it does not copy them);
+* up to ``n_seq`` texts decode at once, one per sequence id; a text's own prompt is fed in
+  chunks in the same batches as the other slots' next tokens;
+* when a text ends (an end-of-generation token or its length cap), its cells are freed and the
+  next text takes the slot at once, so one long abstract never holds the others up.
+
+Greedy (argmax) throughout: the same text gives the same translation, so the cache and reruns agree.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from hf_daily.translate.errors import TranslationModelError
+
+INSTALL_HINT = (
+    "install llama-cpp-python (it compiles llama.cpp, about 10 minutes on 2 cores): "
+    "`CMAKE_ARGS=\"-DLLAVA_BUILD=OFF\" .venv/bin/pip install -e '.[model]'`, "
+    "or choose runtime='ctranslate2' or 'transformers'"
+)
+# Tokens in one llama_decode call: the slots' next tokens plus chunks of the prompts being read.
+BATCH_TOKENS = 512
+
+
+def available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def _api():
+    try:
+        from llama_cpp import llama_cpp as api
+    except ImportError as exc:  # not installed, or its shared library does not load
+        raise TranslationModelError(f"runtime='llamacpp' needs llama-cpp-python ({exc}): {INSTALL_HINT}") from exc
+    global _log_callback
+    if _log_callback is None:
+        # llama.cpp writes every tensor it loads, and its warnings, to stderr: into our log instead.
+        @api.llama_log_callback
+        def _log_callback(level, text, _user_data):
+            log.debug("llama.cpp: %s", text.decode("utf-8", "replace").rstrip())
+
+        api.llama_log_set(_log_callback, None)
+    return api
+
+
+_log_callback = None  # kept referenced: llama.cpp calls it for the life of the process
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Slot:
+    seq: int
+    index: int  # which prompt
+    pending: list[int]  # prompt tokens not yet evaluated
+    pos: int  # position of the next token fed
+    cap: int
+    out: list[int] = field(default_factory=list)
+    row: int = -1  # batch row whose logits give this slot's next token; -1: none this step
+
+
+class LlamaCppEngine:
+    """One GGUF model and one llama.cpp context, reused for every call."""
+
+    def __init__(self, gguf_path: str | Path, *, n_seq: int, n_ctx: int, n_threads: int, gpu: bool = False) -> None:
+        api = _api()
+        self._api = api
+        api.llama_backend_init()
+        params = api.llama_model_default_params()
+        if gpu and not api.llama_supports_gpu_offload():
+            log.warning("llama-cpp-python was built without GPU support, so llama.cpp runs on the CPU: rebuild it "
+                        "with CMAKE_ARGS=\"-DGGML_CUDA=on\" pip install --force-reinstall --no-cache-dir "
+                        "llama-cpp-python==0.3.36")
+        params.n_gpu_layers = 999 if gpu and api.llama_supports_gpu_offload() else 0
+        model = api.llama_model_load_from_file(str(gguf_path).encode(), params)
+        if not model:
+            raise TranslationModelError(
+                f"llama.cpp could not load {gguf_path}: the file is not a GGUF model it supports, or it is "
+                "damaged. Delete it (the offline model is assembled again on the next run) or name another model."
+            )
+        self._model = model
+        self.n_seq, self.n_ctx = n_seq, n_ctx
+        cparams = api.llama_context_default_params()
+        cparams.n_ctx = n_ctx
+        cparams.n_batch = BATCH_TOKENS
+        cparams.n_ubatch = BATCH_TOKENS
+        # Sequence 0 holds the shared prompt; 1..n_seq are the slots.
+        cparams.n_seq_max = n_seq + 1
+        cparams.n_threads = cparams.n_threads_batch = n_threads
+        cparams.kv_unified = True
+        cparams.no_perf = True
+        ctx = api.llama_init_from_model(model, cparams)
+        if not ctx:
+            api.llama_model_free(model)
+            raise TranslationModelError(
+                f"llama.cpp could not make a context of {n_ctx} tokens for {n_seq} sequences (out of memory?): "
+                "lower batch_size or max_new_tokens."
+            )
+        self._ctx = ctx
+        self._memory = api.llama_get_memory(ctx)
+        self._vocab = api.llama_model_get_vocab(model)
+        self.n_vocab = api.llama_vocab_n_tokens(self._vocab)
+        self._batch = api.llama_batch_init(BATCH_TOKENS, 0, 1)
+
+    def close(self) -> None:
+        if getattr(self, "_ctx", None):
+            self._api.llama_batch_free(self._batch)
+            self._api.llama_free(self._ctx)
+            self._api.llama_model_free(self._model)
+            self._ctx = None
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the library may be gone already
+            pass
+
+    def is_end(self, token: int) -> bool:
+        return bool(self._api.llama_vocab_is_eog(self._vocab, token))
+
+    # --- decoding --------------------------------------------------------------------------------
+
+    def _decode(self, items: list[tuple[int, int, int, bool]]) -> None:
+        """Evaluate (token, position, sequence, wants_logits) items in one llama_decode call."""
+        batch = self._batch
+        for i, (token, pos, seq, logits) in enumerate(items):
+            batch.token[i] = token
+            batch.pos[i] = pos
+            batch.n_seq_id[i] = 1
+            batch.seq_id[i][0] = seq
+            batch.logits[i] = logits
+        batch.n_tokens = len(items)
+        status = self._api.llama_decode(self._ctx, batch)
+        if status != 0:
+            raise RuntimeError(f"llama_decode failed with status {status} (KV cache full or an internal error)")
+
+    def _argmax(self, row: int) -> int:
+        import numpy as np
+
+        pointer = self._api.llama_get_logits_ith(self._ctx, row)
+        return int(np.ctypeslib.as_array(pointer, shape=(self.n_vocab,)).argmax())
+
+    def generate(
+        self, prompts: Sequence[list[int]], shared: list[int], caps: Sequence[int],
+        on_done: Callable[[int], None] | None = None,
+    ) -> list[list[int]]:
+        """Greedy continuations of ``shared + prompt`` for each prompt, each at most its cap in tokens.
+
+        ``on_done(n)`` is called each time a text finishes, with the number finished so far.
+        """
+        api, memory = self._api, self._memory
+        api.llama_memory_clear(memory, True)
+        for start in range(0, len(shared), BATCH_TOKENS):
+            chunk = shared[start:start + BATCH_TOKENS]
+            self._decode([(t, start + i, 0, False) for i, t in enumerate(chunk)])
+        base = len(shared)
+        # Texts that can never fit the context are refused before any work, with what to change.
+        budget = self.n_ctx - base
+        for i, prompt in enumerate(prompts):
+            if len(prompt) + caps[i] > budget:
+                raise TranslationModelError(
+                    f"a text of {len(prompt)} prompt tokens (+{caps[i]} to generate) does not fit llama.cpp's "
+                    f"context of {self.n_ctx} tokens; lower max_new_tokens or raise the context")
+        # Longest first: the last texts to start are the short ones, so few slots sit idle at the end.
+        queue = deque(sorted(range(len(prompts)), key=lambda i: -(len(prompts[i]) + caps[i])))
+        free_seqs = list(range(self.n_seq, 0, -1))
+        active: list[_Slot] = []
+        reserved = 0  # KV cells the active slots may still need
+        results: list[list[int]] = [[] for _ in prompts]
+        finished = 0
+        while queue or active:
+            while queue and free_seqs and reserved + len(prompts[queue[0]]) + caps[queue[0]] <= budget:
+                index = queue.popleft()
+                seq = free_seqs.pop()
+                if base:
+                    api.llama_memory_seq_cp(memory, 0, seq, -1, -1)
+                active.append(_Slot(seq, index, list(prompts[index]), base, caps[index]))
+                reserved += len(prompts[index]) + caps[index]
+            items: list[tuple[int, int, int, bool]] = []
+            # Generating slots first (one token each), then prompt chunks in the room left.
+            for slot in sorted(active, key=lambda s: bool(s.pending)):
+                slot.row = -1
+                room = BATCH_TOKENS - len(items)
+                if not slot.pending:
+                    items.append((slot.out[-1], slot.pos, slot.seq, True))
+                    slot.pos += 1
+                    slot.row = len(items) - 1
+                elif room > 0:
+                    chunk, slot.pending = slot.pending[:room], slot.pending[room:]
+                    items += [(t, slot.pos + i, slot.seq, False) for i, t in enumerate(chunk)]
+                    slot.pos += len(chunk)
+                    if not slot.pending:  # the prompt is in: its last token's logits give the first output
+                        items[-1] = (*items[-1][:3], True)
+                        slot.row = len(items) - 1
+            self._decode(items)
+            still = []
+            for slot in active:
+                if slot.row < 0:
+                    still.append(slot)
+                    continue
+                token = self._argmax(slot.row)
+                ended = self.is_end(token)
+                if not ended:
+                    slot.out.append(token)
+                if ended or len(slot.out) >= slot.cap:
+                    results[slot.index] = slot.out
+                    api.llama_memory_seq_rm(memory, slot.seq, -1, -1)
+                    free_seqs.append(slot.seq)
+                    reserved -= len(prompts[slot.index]) + slot.cap
+                    finished += 1
+                    if on_done is not None:
+                        on_done(finished)
+                else:
+                    still.append(slot)
+            active = still
+        return results

@@ -1,0 +1,105 @@
+"""The llama.cpp runtime on a tiny GGUF built in the test run: held to the transformers reference."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from hf_daily.translate import TranslationModelError, TranslatorConfig, load_translator
+from hf_daily.translate.causal import resolve_runtime
+from hf_daily.translate.llamacpp import LlamaCppEngine
+from hf_daily_tests.translate.test_translators import ABSTRACTS, TITLES
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("llama_cpp") is None,
+    reason="llama-cpp-python is not installed: .venv/bin/pip install -e '.[test]' builds it",
+)
+
+
+def _gguf(tiny_gguf, runtime="llamacpp", **kwargs):
+    kwargs.setdefault("data_dir", str(tiny_gguf.parent / "data"))
+    kwargs.setdefault("max_new_tokens", 12)
+    return load_translator(TranslatorConfig(model=str(tiny_gguf.parent), gguf_file=tiny_gguf.name, runtime=runtime,
+                                            **kwargs))
+
+
+# The random tiny model meets a near tie on "Attention Is All You Need" (top-two margin 0.04 at its
+# third token), which float rounding decides either way; every other text is decided clearly.
+CLEAR_TITLES = TITLES[:5]
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_gguf):
+    """The transformers runtime's greedy outputs for the same GGUF weights."""
+    translator = _gguf(tiny_gguf, runtime="transformers", batch_size=1)
+    return {"title": translator.translate(CLEAR_TITLES, "title"),
+            "abstract": translator.translate(ABSTRACTS, "abstract")}
+
+
+def test_gives_the_transformers_reference_outputs(tiny_gguf, reference):
+    translator = _gguf(tiny_gguf)
+    assert translator.model_id.startswith("causal-llamacpp:") and translator.model_id.endswith("#prompt-v3")
+    assert translator.translate(CLEAR_TITLES, "title") == reference["title"]
+    assert translator.translate(ABSTRACTS, "abstract") == reference["abstract"]
+    assert all(reference["title"]) and all(reference["abstract"])
+    # The name before a title's colon is kept as written and not given to the model.
+    assert reference["title"][3].startswith("LoRA：")
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 16])
+def test_the_number_of_slots_does_not_change_a_translation(tiny_gguf, reference, batch_size):
+    # Slots are reused as texts end, and every slot shares the system prompt's cells.
+    translator = _gguf(tiny_gguf, batch_size=batch_size)
+    assert translator.translate(ABSTRACTS + TITLES, "abstract") == translator.translate(ABSTRACTS + TITLES, "abstract")
+    assert translator.translate(ABSTRACTS, "abstract") == reference["abstract"]
+
+
+def test_reports_each_text_as_it_ends(tiny_gguf):
+    calls = []
+    _gguf(tiny_gguf, batch_size=2).translate(ABSTRACTS, "abstract", progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(n, len(ABSTRACTS)) for n in range(1, len(ABSTRACTS) + 1)]
+
+
+def test_caps_each_text_at_max_new_tokens(tiny_gguf):
+    engine = _gguf(tiny_gguf, max_new_tokens=3)
+    engine.translate(["warm-up"], "title")
+    prompts = [engine._prompt_ids(t, "abstract") for t in ABSTRACTS]
+    static, rest = engine._split_static(prompts, "abstract")
+    assert static and all(len(r) < len(p) for r, p in zip(rest, prompts))
+    outputs = engine._engine.generate(rest, static, [3, 1, 2, 3, 1, 2])
+    assert [len(o) <= c for o, c in zip(outputs, [3, 1, 2, 3, 1, 2])] == [True] * 6
+    assert all(outputs)
+
+
+def test_prepares_the_tokenizer_once(tiny_gguf, tmp_path):
+    _gguf(tiny_gguf, data_dir=str(tmp_path)).translate(["A title"], "title")
+    (folder,) = (tmp_path / "models" / "prepared").glob("*-tokenizer")
+    stamp = (folder / ".prepared.json").stat().st_mtime_ns
+    _gguf(tiny_gguf, data_dir=str(tmp_path)).translate(["A title"], "title")
+    assert (folder / ".prepared.json").stat().st_mtime_ns == stamp
+    # llama.cpp reads the GGUF as it is: nothing is dequantized or converted.
+    assert not list((tmp_path / "models" / "prepared").glob("*-hf")) and not list(
+        (tmp_path / "models" / "prepared").glob("*-ct2-*"))
+
+
+def test_auto_picks_llama_cpp_for_a_gguf_model_only(tiny_gguf, tiny_causal_lm):
+    assert resolve_runtime(TranslatorConfig(model=str(tiny_gguf.parent), gguf_file=tiny_gguf.name)) == "llamacpp"
+    assert resolve_runtime(TranslatorConfig()) == "llamacpp"  # the offline default is a GGUF
+    assert resolve_runtime(TranslatorConfig(model=str(tiny_causal_lm))) != "llamacpp"
+    with pytest.raises(ValueError, match="runtime='llamacpp' runs GGUF models"):
+        load_translator(TranslatorConfig(model=str(tiny_causal_lm), runtime="llamacpp"))
+
+
+def test_a_damaged_gguf_is_a_model_error_naming_the_file(tmp_path):
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + b"\0" * 64)
+    with pytest.raises(TranslationModelError, match="broken.gguf"):
+        LlamaCppEngine(bad, n_seq=1, n_ctx=256, n_threads=1)
+
+
+def test_a_text_too_long_for_the_context_is_refused_before_any_work(tiny_gguf):
+    engine = LlamaCppEngine(tiny_gguf, n_seq=2, n_ctx=64, n_threads=1)
+    with pytest.raises(TranslationModelError, match="does not fit llama.cpp's context of 64 tokens"):
+        engine.generate([[5] * 40], [1, 2, 3], [30])
+    assert engine.generate([[5] * 10], [1, 2, 3], [4]) != []
