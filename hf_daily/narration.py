@@ -182,10 +182,10 @@ def script_path(data_dir: Path, day: dt.date) -> Path:
 
 
 def narration_days(warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, tuple[Path, str]]:
-    from hf_daily.pipeline import build_issue, write_atomically
+    from hf_daily.pipeline import build_issues, write_atomically
 
     out = {}
-    for day in days:
-        script = narration_script(build_issue(warehouse, day, data_dir))
+    for day, issue in build_issues(warehouse, days, data_dir).items():
+        script = narration_script(issue)
         out[day] = (write_atomically(script_path(data_dir, day), script), script)
     return out

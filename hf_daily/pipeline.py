@@ -430,26 +430,20 @@ def chart_dir(data_dir: Path, day: dt.date) -> Path:
     return Path(data_dir) / "charts" / day.isoformat()
 
 
-def trend_counts(warehouse: wh.Warehouse, day: dt.date) -> pd.DataFrame:
-    """Papers per day over the trailing window; days never fetched are absent (unknown, not zero)."""
-    first = day - dt.timedelta(days=TREND_DAYS - 1)
-    with warehouse.connect() as con:
-        return con.execute(
-            """SELECT f.day, coalesce(p.papers, 0)::INTEGER AS papers
-               FROM (SELECT DISTINCT day FROM raw_responses WHERE day BETWEEN ? AND ?
-                     UNION SELECT DISTINCT day FROM papers WHERE day BETWEEN ? AND ?) f
-               LEFT JOIN (SELECT day, count(*) AS papers FROM papers WHERE day BETWEEN ? AND ? GROUP BY day) p
-               USING (day) ORDER BY f.day""",
-            [first, day] * 3,
-        ).df()
+def _known_day_counts(con, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """Papers per day from ``first`` to ``last``; days never fetched are absent (unknown, not zero)."""
+    return con.execute(
+        """SELECT f.day, coalesce(p.papers, 0)::INTEGER AS papers
+           FROM (SELECT DISTINCT day FROM raw_responses WHERE day BETWEEN ? AND ?
+                 UNION SELECT DISTINCT day FROM papers WHERE day BETWEEN ? AND ?) f
+           LEFT JOIN (SELECT day, count(*) AS papers FROM papers WHERE day BETWEEN ? AND ? GROUP BY day) p
+           USING (day) ORDER BY f.day""",
+        [first, last] * 3,
+    ).df()
 
 
-def word_cloud_frequencies(warehouse: wh.Warehouse, day: dt.date) -> dict[str, int]:
+def _word_cloud_frequencies(rows: list[tuple[str, str, int]]) -> dict[str, int]:
     """The day's Chinese keyword counts, or its English ones when nothing was translated."""
-    with warehouse.connect() as con:
-        rows = con.execute(
-            """SELECT lang, keyword, papers FROM daily_keyword_counts WHERE day = ?
-               ORDER BY papers DESC, keyword""", [day]).fetchall()
     chinese = {k: n for lang, k, n in rows if lang == "zh"}
     return chinese or {k: n for lang, k, n in rows if lang == "en"}
 
@@ -457,12 +451,22 @@ def word_cloud_frequencies(warehouse: wh.Warehouse, day: dt.date) -> dict[str, i
 def chart_days(warehouse: wh.Warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, dict[str, Path]]:
     from hf_daily.charts import render_trend_chart, render_word_cloud
 
+    with warehouse.connect() as con:
+        counts = _known_day_counts(con, min(days) - dt.timedelta(days=TREND_DAYS - 1), max(days))
+        keywords = con.execute(
+            """SELECT day, lang, keyword, papers FROM daily_keyword_counts WHERE day IN (SELECT unnest(?))
+               ORDER BY day, papers DESC, keyword""", [list(days)]).fetchall()
+    keywords_of: dict[dt.date, list[tuple[str, str, int]]] = {day: [] for day in days}
+    for day, lang, keyword, papers in keywords:
+        keywords_of[day].append((lang, keyword, papers))
+    known = pd.to_datetime(counts["day"]).dt.date
     out = {}
     for day in days:
         folder = chart_dir(data_dir, day)
+        window = counts[(known > day - dt.timedelta(days=TREND_DAYS)) & (known <= day)].reset_index(drop=True)
         out[day] = {
-            "trend_chart": render_trend_chart(trend_counts(warehouse, day), day, folder / "trend.png"),
-            "word_cloud": render_word_cloud(word_cloud_frequencies(warehouse, day), folder / "wordcloud.png"),
+            "trend_chart": render_trend_chart(window, day, folder / "trend.png"),
+            "word_cloud": render_word_cloud(_word_cloud_frequencies(keywords_of[day]), folder / "wordcloud.png"),
         }
     return out
 
@@ -473,10 +477,11 @@ def issue_path(data_dir: Path, day: dt.date) -> Path:
     return Path(data_dir) / "issues" / f"{day.isoformat()}.md"
 
 
-def build_issue(warehouse: wh.Warehouse, day: dt.date, data_dir: Path) -> Issue:
+def build_issues(warehouse: wh.Warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, Issue]:
+    """The days' issues (papers by upvotes, hot fields, chart links), read in one connection."""
     with warehouse.connect() as con:
         papers = con.execute(
-            """SELECT p.paper_id, p.title, t.title_zh, t.abstract_zh, p.hf_url, p.arxiv_url, p.github_repo,
+            """SELECT p.day, p.paper_id, p.title, t.title_zh, t.abstract_zh, p.hf_url, p.arxiv_url, p.github_repo,
                       p.project_page, p.upvotes, coalesce(o.fullname, o.name) AS organization,
                       (SELECT list(a.name ORDER BY a.position) FROM authors a
                         WHERE a.day = p.day AND a.paper_id = p.paper_id) AS authors,
@@ -485,31 +490,36 @@ def build_issue(warehouse: wh.Warehouse, day: dt.date, data_dir: Path) -> Issue:
                FROM papers p
                LEFT JOIN paper_translations t USING (day, paper_id)
                LEFT JOIN organizations o USING (organization_id)
-               WHERE p.day = ? ORDER BY p.upvotes DESC, p.rank""",
-            [day],
+               WHERE p.day IN (SELECT unnest(?)) ORDER BY p.day, p.upvotes DESC, p.rank""",
+            [list(days)],
         ).fetchall()
-        hot = con.execute("SELECT field, papers FROM hot_fields WHERE day = ? ORDER BY rank", [day]).fetchall()
-    issue_file = issue_path(data_dir, day)
-    folder = chart_dir(data_dir, day)
+        hot = con.execute("SELECT day, field, papers FROM hot_fields WHERE day IN (SELECT unnest(?)) "
+                          "ORDER BY day, rank", [list(days)]).fetchall()
+    papers_of: dict[dt.date, list[IssuePaper]] = {day: [] for day in days}
+    for (day, pid, title, title_zh, abstract_zh, hf, arxiv, repo, page, upvotes, org, authors,
+         previous) in papers:
+        papers_of[day].append(IssuePaper(
+            paper_id=pid, title=title, title_zh=title_zh or "", abstract_zh=abstract_zh or "", hf_url=hf,
+            arxiv_url=arxiv, github_repo=repo, project_page=page, upvotes=upvotes, organization=org,
+            authors=list(authors or []), previously_featured=list(previous or []),
+        ))
+    hot_of: dict[dt.date, list[tuple[str, int]]] = {day: [] for day in days}
+    for day, name, n in hot:
+        hot_of[day].append((name, n))
 
-    def relative(path: Path) -> str | None:
+    def relative(path: Path, issue_file: Path) -> str | None:
         return os.path.relpath(path, issue_file.parent).replace(os.sep, "/") if path.exists() else None
 
-    return Issue(
-        day=day,
-        papers=[
-            IssuePaper(
-                paper_id=pid, title=title, title_zh=title_zh or "", abstract_zh=abstract_zh or "", hf_url=hf,
-                arxiv_url=arxiv, github_repo=repo, project_page=page, upvotes=upvotes, organization=org,
-                authors=list(authors or []), previously_featured=list(previous or []),
-            )
-            for pid, title, title_zh, abstract_zh, hf, arxiv, repo, page, upvotes, org, authors, previous in papers
-        ],
-        hot_fields=[(name, n) for name, n in hot],
-        word_cloud=relative(folder / "wordcloud.png"),
-        trend_chart=relative(folder / "trend.png"),
-        extra_links=delivery_links(day),
-    )
+    issues = {}
+    for day in days:
+        issue_file, folder = issue_path(data_dir, day), chart_dir(data_dir, day)
+        issues[day] = Issue(
+            day=day, papers=papers_of[day], hot_fields=hot_of[day],
+            word_cloud=relative(folder / "wordcloud.png", issue_file),
+            trend_chart=relative(folder / "trend.png", issue_file),
+            extra_links=delivery_links(day),
+        )
+    return issues
 
 
 def delivery_links(day: dt.date) -> list[tuple[str, str]]:
@@ -520,7 +530,7 @@ def delivery_links(day: dt.date) -> list[tuple[str, str]]:
 
 
 def issue_days(warehouse: wh.Warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, tuple[Path, str, Issue]]:
-    issues = {day: build_issue(warehouse, day, data_dir) for day in days}
+    issues = build_issues(warehouse, days, data_dir)
     out, rows = {}, []
     for day, issue in issues.items():
         markdown = render_issue(issue)

@@ -212,7 +212,7 @@ def poster_path(data_dir: Path, day: dt.date) -> Path:
 
 
 def poster_days(warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, Path]:
-    from hf_daily.pipeline import build_issue, write_atomically
+    from hf_daily.pipeline import build_issues, write_atomically
 
-    return {day: write_atomically(poster_path(data_dir, day), render_poster(build_issue(warehouse, day, data_dir)))
-            for day in days}
+    return {day: write_atomically(poster_path(data_dir, day), render_poster(issue))
+            for day, issue in build_issues(warehouse, days, data_dir).items()}

@@ -325,7 +325,7 @@ class SiteReport:
 
 def publish_days(warehouse, days: Sequence[dt.date], data_dir: Path, site_url: str = "") -> SiteReport:
     """Write the days' pages, then the index and the feed from every issue in the warehouse."""
-    from hf_daily.pipeline import build_issue, issue_path, write_atomically
+    from hf_daily.pipeline import build_issues, issue_path, write_atomically
 
     data_dir = Path(data_dir)
     folder = site_dir(data_dir)
@@ -337,8 +337,7 @@ def publish_days(warehouse, days: Sequence[dt.date], data_dir: Path, site_url: s
         return from_page(path) if path.is_file() else None
 
     pages = {}
-    for day in days:
-        issue = build_issue(warehouse, day, data_dir)
+    for day, issue in build_issues(warehouse, days, data_dir).items():
         # The issue's chart paths are relative to the Markdown file: make them relative to the page.
         issues = issue_path(data_dir, day).parent
         issue = dataclasses.replace(

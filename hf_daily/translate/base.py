@@ -184,21 +184,29 @@ class BaseTranslator:
         Small models drop "72k" or "GPT-4o" now and then; told what to keep, they mostly keep it.
         The second try replaces the first only when the quality checks find fewer problems in it.
         """
-        from hf_daily.translate.quality import check_translation, translation_stats
-
-        keep: dict[str, list[str]] = {}
-        for unit, output in translated.items():
-            stats = translation_stats(unit, output)
-            lost = list(dict.fromkeys(stats.lost_numbers + stats.lost_urls + stats.lost_names))
-            if lost:
-                keep[unit] = lost[:MAX_KEEP_HINTS]
+        keep = {unit: lost for unit, output in translated.items() if (lost := lost_items(unit, output))}
         order = sorted(keep, key=self._unit_length)
         for start in range(0, len(order), size):
             batch = order[start : start + size]
             outputs = self._translate_units(batch, kind, None, {u: keep[u] for u in batch})
             for unit, output in zip(batch, outputs):
-                if len(check_translation(unit, output, kind)) < len(check_translation(unit, translated[unit], kind)):
-                    translated[unit] = output
+                translated[unit] = better(unit, translated[unit], output, kind)
+
+
+def lost_items(source: str, translation: str) -> list[str]:
+    """The numbers, URLs and names of ``source`` missing from ``translation`` (at most MAX_KEEP_HINTS)."""
+    from hf_daily.translate.quality import translation_stats
+
+    stats = translation_stats(source, translation)
+    return list(dict.fromkeys(stats.lost_numbers + stats.lost_urls + stats.lost_names))[:MAX_KEEP_HINTS]
+
+
+def better(source: str, first: str, second: str, kind: Kind) -> str:
+    """``second`` if the quality checks find fewer problems in it than in ``first``, else ``first``."""
+    from hf_daily.translate.quality import check_translation
+
+    return second if len(check_translation(source, second, kind)) < len(check_translation(source, first, kind)) \
+        else first
 
 
 def wrap_load(fn, error_factory):

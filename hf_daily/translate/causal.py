@@ -19,7 +19,9 @@ import importlib.util
 from pathlib import Path
 
 from hf_daily.translate import offline_model
-from hf_daily.translate.base import BaseTranslator, Kind, cpu_threads, generation_limits, model_dtype, wrap_load
+from hf_daily.translate.base import (
+    BaseTranslator, Kind, better, cpu_threads, generation_limits, lost_items, model_dtype, wrap_load,
+)
 from hf_daily.translate.config import OFFLINE, TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
 from hf_daily.translate.loading import ModelSource, check_local, fingerprint, load_error, resolve_source
@@ -261,7 +263,7 @@ class CausalTranslator(BaseTranslator):
     def _translate_units(self, units: list[str], kind: Kind, on_unit=None, keep=None) -> list[str]:
         prompts = [self._prompt_ids(u, kind, (keep or {}).get(u, ())) for u in units]
         if self.runtime == "llamacpp":
-            return self._translate_llamacpp(units, prompts, kind, on_unit)
+            return self._translate_llamacpp(units, prompts, kind, on_unit, retry=not keep)
         if self.runtime == "ctranslate2":
             return self._translate_ct2(units, prompts, kind)
         return self._translate_transformers(units, prompts)
@@ -273,12 +275,29 @@ class CausalTranslator(BaseTranslator):
             return static, [p[len(static) :] for p in prompts]
         return [], prompts
 
-    def _translate_llamacpp(self, units: list[str], prompts: list[list[int]], kind: Kind, on_unit=None) -> list[str]:
+    def _retry_lost(self, translated, kind, size) -> None:
+        if self.runtime != "llamacpp":  # llama.cpp tries again within the same run (see below)
+            super()._retry_lost(translated, kind, size)
+
+    def _translate_llamacpp(self, units: list[str], prompts: list[list[int]], kind: Kind, on_unit=None,
+                            retry: bool = True) -> list[str]:
         static, rest = self._split_static(prompts, kind)
         caps = [self._output_cap([u]) for u in units]
-        ids = self._engine.generate(rest, static, caps, on_done=on_unit)
-        decoded = self._tokenizer.batch_decode(ids, skip_special_tokens=True)
-        return [clean_output(d) for d in decoded]
+        decode = lambda ids: clean_output(self._tokenizer.decode(ids, skip_special_tokens=True))  # noqa: E731
+
+        def then(i: int, ids: list[int]):
+            # A translation that lost numbers or names is tried again at once, naming them.
+            lost = lost_items(units[i], decode(ids))
+            if not lost:
+                return None
+            prompt = self._prompt_ids(units[i], kind, lost)
+            return (prompt[len(static):] if static else prompt), caps[i]
+
+        first, second = self._engine.generate(rest, static, caps, on_done=on_unit, then=then if retry else None)
+        out = [decode(ids) for ids in first]
+        for i, ids in second.items():
+            out[i] = better(units[i], out[i], decode(ids), kind)
+        return out
 
     def _translate_transformers(self, units: list[str], prompts: list[list[int]]) -> list[str]:
         torch = self._torch

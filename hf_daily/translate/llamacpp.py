@@ -157,11 +157,17 @@ class LlamaCppEngine:
     def generate(
         self, prompts: Sequence[list[int]], shared: list[int], caps: Sequence[int],
         on_done: Callable[[int], None] | None = None,
-    ) -> list[list[int]]:
+        then: Callable[[int, list[int]], tuple[list[int], int] | None] | None = None,
+    ) -> tuple[list[list[int]], dict[int, list[int]]]:
         """Greedy continuations of ``shared + prompt`` for each prompt, each at most its cap in tokens.
 
         ``on_done(n)`` is called each time a text finishes, with the number finished so far.
+        ``then(i, tokens)``, called as text ``i`` finishes, may return a second (prompt, cap) for it: that
+        one joins the queue of the same run, so a retry keeps the slots busy instead of waiting for a
+        second run. Returns the continuations, and the second ones by text.
         """
+        prompts, caps, n = list(prompts), list(caps), len(prompts)
+        parent: dict[int, int] = {}  # second job -> its text
         api, memory = self._api, self._memory
         api.llama_memory_clear(memory, True)
         for start in range(0, len(shared), BATCH_TOKENS):
@@ -170,11 +176,15 @@ class LlamaCppEngine:
         base = len(shared)
         # Texts that can never fit the context are refused before any work, with what to change.
         budget = self.n_ctx - base
-        for i, prompt in enumerate(prompts):
-            if len(prompt) + caps[i] > budget:
+
+        def check_fits(prompt: list[int], cap: int) -> None:
+            if len(prompt) + cap > budget:
                 raise TranslationModelError(
-                    f"a text of {len(prompt)} prompt tokens (+{caps[i]} to generate) does not fit llama.cpp's "
+                    f"a text of {len(prompt)} prompt tokens (+{cap} to generate) does not fit llama.cpp's "
                     f"context of {self.n_ctx} tokens; lower max_new_tokens or raise the context")
+
+        for prompt, cap in zip(prompts, caps):
+            check_fits(prompt, cap)
         # Longest first: the last texts to start are the short ones, so few slots sit idle at the end.
         queue = deque(sorted(range(len(prompts)), key=lambda i: -(len(prompts[i]) + caps[i])))
         free_seqs = list(range(self.n_seq, 0, -1))
@@ -221,10 +231,19 @@ class LlamaCppEngine:
                     api.llama_memory_seq_rm(memory, slot.seq, -1, -1)
                     free_seqs.append(slot.seq)
                     reserved -= len(prompts[slot.index]) + slot.cap
-                    finished += 1
-                    if on_done is not None:
-                        on_done(finished)
+                    second = then(slot.index, slot.out) if then is not None and slot.index < n else None
+                    if second is not None:
+                        check_fits(*second)
+                        parent[len(prompts)] = slot.index
+                        prompts.append(second[0])
+                        caps.append(second[1])
+                        results.append([])
+                        queue.append(len(prompts) - 1)
+                    if slot.index < n:
+                        finished += 1
+                        if on_done is not None:
+                            on_done(finished)
                 else:
                     still.append(slot)
             active = still
-        return results
+        return results[:n], {text: results[job] for job, text in parent.items()}

@@ -67,9 +67,25 @@ def test_caps_each_text_at_max_new_tokens(tiny_gguf):
     prompts = [engine._prompt_ids(t, "abstract") for t in ABSTRACTS]
     static, rest = engine._split_static(prompts, "abstract")
     assert static and all(len(r) < len(p) for r, p in zip(rest, prompts))
-    outputs = engine._engine.generate(rest, static, [3, 1, 2, 3, 1, 2])
+    outputs, second = engine._engine.generate(rest, static, [3, 1, 2, 3, 1, 2])
     assert [len(o) <= c for o, c in zip(outputs, [3, 1, 2, 3, 1, 2])] == [True] * 6
-    assert all(outputs)
+    assert all(outputs) and second == {}
+
+
+def test_a_second_try_runs_in_the_same_batch_and_is_returned_by_text(tiny_gguf):
+    engine = LlamaCppEngine(tiny_gguf, n_seq=2, n_ctx=512, n_threads=1)
+    prompts = [[10 + i] * (5 + i) for i in range(4)]
+    asked, done = [], []
+
+    def then(i, tokens):
+        asked.append(i)
+        return (prompts[3], 4) if i == 1 else None  # text 1 is tried again with text 3's prompt
+
+    first, second = engine.generate(prompts, [1, 2, 3], [4] * 4, on_done=done.append, then=then)
+    assert sorted(asked) == [0, 1, 2, 3] and done == [1, 2, 3, 4]  # a second try is not a text of its own
+    assert list(second) == [1] and second[1] == first[3]  # greedy: the same prompt gives the same tokens
+    alone, _ = engine.generate(prompts[:1], [1, 2, 3], [4])
+    assert alone[0] == first[0]
 
 
 def test_prepares_the_tokenizer_once(tiny_gguf, tmp_path):
@@ -102,4 +118,4 @@ def test_a_text_too_long_for_the_context_is_refused_before_any_work(tiny_gguf):
     engine = LlamaCppEngine(tiny_gguf, n_seq=2, n_ctx=64, n_threads=1)
     with pytest.raises(TranslationModelError, match="does not fit llama.cpp's context of 64 tokens"):
         engine.generate([[5] * 40], [1, 2, 3], [30])
-    assert engine.generate([[5] * 10], [1, 2, 3], [4]) != []
+    assert engine.generate([[5] * 10], [1, 2, 3], [4])[0] != [[]]
