@@ -449,7 +449,7 @@ def _word_cloud_frequencies(rows: list[tuple[str, str, int]]) -> dict[str, int]:
 
 
 def chart_days(warehouse: wh.Warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, dict[str, Path]]:
-    from hf_daily.charts import render_trend_chart, render_word_cloud
+    from hf_daily.parallel import map_days
 
     with warehouse.connect() as con:
         counts = _known_day_counts(con, min(days) - dt.timedelta(days=TREND_DAYS - 1), max(days))
@@ -460,15 +460,17 @@ def chart_days(warehouse: wh.Warehouse, days: Sequence[dt.date], data_dir: Path)
     for day, lang, keyword, papers in keywords:
         keywords_of[day].append((lang, keyword, papers))
     known = pd.to_datetime(counts["day"]).dt.date
-    out = {}
-    for day in days:
-        folder = chart_dir(data_dir, day)
-        window = counts[(known > day - dt.timedelta(days=TREND_DAYS)) & (known <= day)].reset_index(drop=True)
-        out[day] = {
-            "trend_chart": render_trend_chart(window, day, folder / "trend.png"),
-            "word_cloud": render_word_cloud(_word_cloud_frequencies(keywords_of[day]), folder / "wordcloud.png"),
-        }
-    return out
+    jobs = [(day, counts[(known > day - dt.timedelta(days=TREND_DAYS)) & (known <= day)].reset_index(drop=True),
+             _word_cloud_frequencies(keywords_of[day]), chart_dir(data_dir, day)) for day in days]
+    return dict(zip(days, map_days(_chart_job, jobs)))
+
+
+def _chart_job(job: tuple[dt.date, pd.DataFrame, dict[str, int], Path]) -> dict[str, Path]:
+    from hf_daily.charts import render_trend_chart, render_word_cloud
+
+    day, window, frequencies, folder = job
+    return {"trend_chart": render_trend_chart(window, day, folder / "trend.png"),
+            "word_cloud": render_word_cloud(frequencies, folder / "wordcloud.png")}
 
 
 # --- the issue -----------------------------------------------------------------------------------

@@ -54,34 +54,50 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(font_path()), size, layout_engine=ImageFont.Layout.BASIC)
 
 
+@functools.lru_cache(maxsize=65536)
+def _advance(font: ImageFont.FreeTypeFont, char: str) -> float:
+    return font.getlength(char)
+
+
+def _length(font: ImageFont.FreeTypeFont, text: str) -> float:
+    """The width of ``text``: the basic layout does not kern this font, so it is the sum of its characters'.
+
+    Measured a character at a time (and remembered), because wrapping measures every line
+    again as it grows: Pillow's own measuring of whole lines was most of a poster's time.
+    """
+    return sum(_advance(font, char) for char in text)
+
+
 def _clean(text: str | None) -> str:
     return " ".join(_INVISIBLE.sub("", text or "").split())
 
 
 def wrap(text: str, font: ImageFont.FreeTypeFont, width: float, max_lines: int | None = None) -> list[str]:
     """Lines of at most `width` pixels; the last kept line ends with … when text is cut."""
-    lines, line = [], ""
+    lines, line, line_w = [], "", 0.0
     for token in _TOKENS.findall(_clean(text)):
         if not line and token.isspace():
             continue
-        if font.getlength(line + token) <= width or (token[0] in _NO_LINE_START and len(token) == 1):
-            line += token
+        token_w = _length(font, token)
+        if line_w + token_w <= width or (token[0] in _NO_LINE_START and len(token) == 1):
+            line, line_w = line + token, line_w + token_w
             continue
-        if font.getlength(token) > width:  # a word wider than the line: break it anywhere
+        if token_w > width:  # a word wider than the line: break it anywhere
             for char in token:
-                if font.getlength(line + char) > width and line:
+                if line_w + _advance(font, char) > width and line:
                     lines.append(line)
-                    line = ""
-                line += char
+                    line, line_w = "", 0.0
+                line, line_w = line + char, line_w + _advance(font, char)
             continue
         lines.append(line.rstrip())
         line = token.lstrip()
+        line_w = _length(font, line)
     if line.strip():
         lines.append(line.rstrip())
     if max_lines is not None and len(lines) > max_lines:
         lines = lines[:max_lines]
         last = lines[-1]
-        while last and font.getlength(last + "…") > width:
+        while last and _length(font, last + "…") > width:
             last = last[:-1]
         lines[-1] = last.rstrip("，,、；;：: ") + "…"
     return lines
@@ -192,7 +208,8 @@ def render_poster(issue: Issue, width: int = WIDTH) -> bytes:
               font=_font(24), fill=MUTED, anchor="mm")
 
     out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=6)
+    # Level 1: two thirds of level 6's time, and no larger for flat colours and text.
+    image.save(out, format="PNG", compress_level=1)
     return out.getvalue()
 
 
@@ -211,8 +228,17 @@ def poster_path(data_dir: Path, day: dt.date) -> Path:
     return Path(data_dir) / "posters" / f"{day.isoformat()}.png"
 
 
-def poster_days(warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, Path]:
-    from hf_daily.pipeline import build_issues, write_atomically
+def _poster_job(job: tuple[Issue, Path]) -> Path:
+    from hf_daily.pipeline import write_atomically
 
-    return {day: write_atomically(poster_path(data_dir, day), render_poster(issue))
-            for day, issue in build_issues(warehouse, days, data_dir).items()}
+    issue, path = job
+    return write_atomically(path, render_poster(issue))
+
+
+def poster_days(warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, Path]:
+    from hf_daily.parallel import map_days
+    from hf_daily.pipeline import build_issues
+
+    issues = build_issues(warehouse, days, data_dir)
+    return dict(zip(issues, map_days(_poster_job, [(issue, poster_path(data_dir, day))
+                                                   for day, issue in issues.items()])))

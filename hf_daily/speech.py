@@ -141,7 +141,9 @@ def encode_mp3(speech: Speech, bit_rate: int = 48) -> bytes:
     encoder.set_bit_rate(bit_rate)
     encoder.set_in_sample_rate(speech.sample_rate)
     encoder.set_channels(1)
-    encoder.set_quality(2)
+    # LAME's fast mode: three times the speed of its default for a voice at 48 kbit/s, which it
+    # keeps clear either way; a backfill encodes hours of speech.
+    encoder.set_quality(7)
     return bytes(encoder.encode(speech.pcm) + encoder.flush())
 
 
@@ -168,14 +170,19 @@ def audio_path(data_dir: Path, day: dt.date) -> Path:
     return Path(data_dir) / "audio" / f"{day.isoformat()}.mp3"
 
 
+def _briefing_job(job: tuple[str, Path]) -> Briefing:
+    return write_briefing(*job)
+
+
 def speech_days(days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, Briefing]:
     """Speak each day's narration script (see hf_daily.narration) into data/audio/YYYY-MM-DD.mp3."""
     from hf_daily.narration import script_path
+    from hf_daily.parallel import map_days
 
-    out = {}
+    jobs = []
     for day in days:
         source = script_path(data_dir, day)
         if not source.is_file():
             raise FileNotFoundError(f"{source} is missing: materialize narration_script for {day} first")
-        out[day] = write_briefing(source.read_text(encoding="utf-8"), audio_path(data_dir, day))
-    return out
+        jobs.append((source.read_text(encoding="utf-8"), audio_path(data_dir, day)))
+    return dict(zip(days, map_days(_briefing_job, jobs)))

@@ -6,6 +6,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Callable, Literal, Sequence
 
+from hf_daily.parallel import cpu_threads  # noqa: F401  (the translators' thread count)
 from hf_daily.translate.config import TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
 from hf_daily.translate.text import join_title_name, normalize_text, split_title_name
@@ -19,16 +20,6 @@ MAX_KEEP_HINTS = 12
 KINDS = ("title", "abstract")
 # progress(texts_done, texts_total), called after each batch within one translate() call.
 Progress = Callable[[int, int], None]
-
-
-def cpu_threads() -> int:
-    """The CPUs this process may run on (an explicit OMP_NUM_THREADS wins)."""
-    if os.environ.get("OMP_NUM_THREADS", "").isdigit():
-        return max(1, int(os.environ["OMP_NUM_THREADS"]))
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def resolve_device(device: str) -> "torch.device":
