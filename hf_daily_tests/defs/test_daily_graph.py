@@ -115,9 +115,13 @@ def test_a_range_in_one_run_equals_day_by_day(tmp_path, tiny_model, instance):
     archive = tmp_path / "archive"
     write_archive(archive, dt.date(2025, 12, 22), [fake("2512.00001", "Agents"), fake("2512.00002", "Robots", 5)])
     write_archive(archive, dt.date(2025, 12, 23), [fake("2512.00003", "Speech"), fake("2512.00001", "Agents")])
-    start, end = dt.date(2025, 12, 21), dt.date(2025, 12, 23)
+    # Four days: enough for the run over the range to make its audio, posters and charts in worker processes.
+    start, end = dt.date(2025, 12, 21), dt.date(2025, 12, 24)
     [single] = run(tmp_path / "one", archive, tiny_model, instance, start, end)
-    assert len(run(tmp_path / "many", archive, tiny_model, instance, start, end, per_day=True)) == 3
+    assert len(run(tmp_path / "many", archive, tiny_model, instance, start, end, per_day=True)) == 4
+    for day in ("2025-12-21", "2025-12-22", "2025-12-23", "2025-12-24"):
+        for made in (f"posters/{day}.png", f"audio/{day}.mp3", f"charts/{day}/trend.png", f"charts/{day}/wordcloud.png"):
+            assert (tmp_path / "one" / made).stat().st_size > 1000, made
     one, many = snapshot(tmp_path / "one" / "warehouse.duckdb"), snapshot(tmp_path / "many" / "warehouse.duckdb")
     for table in TABLES:
         if table not in ("raw_responses", "translation_cache", "newsletter_issues"):  # these hold times or paths
