@@ -34,12 +34,12 @@ def _materialize(args: argparse.Namespace) -> int:
     start = parse_day(args.start)
     end = parse_day(args.end) if args.end else None
     translator = {k: v for k, v in {"backend": args.backend, "model": args.model, "gguf_file": args.gguf_file,
-                                    "runtime": args.runtime}.items() if v}
+                                    "runtime": args.runtime,
+                                    "retranslate_flagged_with": args.retranslate_flagged_with}.items() if v}
     if args.retranslate_flagged_with:
         parse_model_spec(args.retranslate_flagged_with)  # a typo is reported before any work
     results = materialize(start, end, data_dir=args.data_dir, archive_dir=args.archive, refresh=args.refresh,
-                          per_day=args.per_day, translator=translator or None, raise_on_error=False,
-                          retranslate_flagged_with=args.retranslate_flagged_with)
+                          per_day=args.per_day, translator=translator or None, raise_on_error=False)
     failed = [r for r in results if not r.success]
     for result in failed:
         for event in result.all_events:

@@ -252,9 +252,9 @@ def translate_days(warehouse: wh.Warehouse, translator: Translator, days: Sequen
     """Translate every title and abstract of the days that the cache does not already hold.
 
     With a ``retranslator`` (a stronger model, say), the papers whose translation fails the quality
-    checks are translated again by it, and its translation is used where it has fewer problems.
-    A paper keeps such a better translation on later runs without the retranslator too: the model
-    recorded in its paper_translations row stays a candidate as long as the English is unchanged.
+    checks are translated again by it, and its translation is used where it has fewer problems
+    (paper_translations.model_id says which model each paper's text came from). Both stay cached,
+    so later runs with the same settings translate nothing again and choose the same.
     """
     from hf_daily.translate.quality import check_paper
 
@@ -263,17 +263,14 @@ def translate_days(warehouse: wh.Warehouse, translator: Translator, days: Sequen
             "SELECT day, paper_id, title, abstract FROM papers WHERE day IN (SELECT unnest(?)) ORDER BY day, rank",
             [list(days)],
         ).fetchall()
-        earlier = {(day, pid): model for day, pid, model in con.execute(
-            "SELECT day, paper_id, model_id FROM paper_translations WHERE day IN (SELECT unnest(?)) AND model_id <> ?",
-            [list(days), translator.model_id]).fetchall()}
-        models = {translator.model_id, *earlier.values(), *([retranslator.model_id] if retranslator else [])}
+        models = list(dict.fromkeys([translator.model_id, *([retranslator.model_id] if retranslator else [])]))
         wanted = {(pid, f, source_hash(text)) for _, pid, title, abstract in papers
                   for f, text in (("title", title), ("abstract", abstract)) if text}
         cached = {
             (pid, f, h, model): text
             for pid, f, h, model, text in con.execute(
                 "SELECT paper_id, field, source_hash, model_id, text_zh FROM translation_cache "
-                "WHERE model_id IN (SELECT unnest(?))", [sorted(models)]).fetchall()
+                "WHERE model_id IN (SELECT unnest(?))", [models]).fetchall()
             if (pid, f, h) in wanted
         }
     todo = _missing(papers, translator.model_id, cached)
@@ -283,19 +280,19 @@ def translate_days(warehouse: wh.Warehouse, translator: Translator, days: Sequen
         progress(f"translating {len(todo)} texts with {translator.model_id} ({hits} already cached)")
     _translate_into_cache(warehouse, translator, todo, cached, progress, chunk_size)
 
-    def choose(day, pid, title, abstract, others=()) -> tuple[str, str, str] | None:
-        """(model, title, abstract) of the candidate with the fewest problems; the primary model wins ties."""
+    def choose(pid, title, abstract, models) -> tuple[str, str, str] | None:
+        """(model, title, abstract) of the candidate with the fewest problems; the first model wins ties."""
         found = []
-        for model in dict.fromkeys((translator.model_id, earlier.get((day, pid)), *others)):
+        for model in models:
             title_zh = cached.get((pid, "title", source_hash(title), model))
             abstract_zh = cached.get((pid, "abstract", source_hash(abstract), model)) if abstract else ""
-            if model and title_zh is not None and abstract_zh is not None:
+            if title_zh is not None and abstract_zh is not None:
                 found.append((model, title_zh, abstract_zh))
         if len(found) < 2:
             return found[0] if found else None
         return min(found, key=lambda c: len(check_paper(title, abstract or "", c[1], c[2])))
 
-    chosen = {(day, pid): choose(day, pid, title, abstract) for day, pid, title, abstract in papers}
+    chosen = {(day, pid): choose(pid, title, abstract, models[:1]) for day, pid, title, abstract in papers}
     retranslated = improved = 0
     if retranslator is not None:
         flagged = [p for p in papers if chosen[p[:2]] is not None
@@ -307,7 +304,7 @@ def translate_days(warehouse: wh.Warehouse, translator: Translator, days: Sequen
                      f"({len(again)} texts, {texts - len(again)} already cached)")
         _translate_into_cache(warehouse, retranslator, again, cached, progress, chunk_size)
         for day, pid, title, abstract in flagged:
-            best = choose(day, pid, title, abstract, [retranslator.model_id])
+            best = choose(pid, title, abstract, models)
             retranslated += 1
             improved += best is not None and best[0] != chosen[(day, pid)][0]
             chosen[(day, pid)] = best

@@ -162,3 +162,11 @@ def test_import_materializes_each_run_of_days_but_never_across_a_rejected_file(c
     for _, _, kw in calls:
         # Days without a file are read from an empty folder, not fetched from the API.
         assert kw["archive_dir"] != str(folder) and kw["translator"] == {"model": "m"}
+
+
+def test_a_retranslator_that_names_no_model_is_refused_before_any_work(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["materialize", "2025-12-26", "--data-dir", str(tmp_path), "--retranslate-flagged-with", "deepseek"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "'deepseek' names no model" in err and "openai:deepseek-chat" in err
+    assert not (tmp_path / "warehouse.duckdb").exists()

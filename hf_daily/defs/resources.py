@@ -75,6 +75,11 @@ class TranslatorResource(dg.ConfigurableResource):
     max_new_tokens: int = Field(default=512, description="Longest translation, in tokens.")
     batch_size: int | None = Field(default=None, description="Texts decoded together; None = the runtime's default.")
     base_url: str | None = Field(default=None, description="backend='openai': API root, e.g. https://api.deepseek.com/v1")
+    retranslate_flagged_with: str = Field(
+        default="",
+        description="Translate the papers that fail the quality checks again with this model, 'BACKEND:MODEL' "
+                    "(e.g. 'openai:deepseek-chat'), and use whichever translation has fewer problems. Empty: off.",
+    )
 
     def translator(self, data_dir: str) -> Translator:
         return load_translator(TranslatorConfig(
@@ -83,9 +88,11 @@ class TranslatorResource(dg.ConfigurableResource):
             runtime=self.runtime, base_url=self.base_url,
         ))
 
-    def retranslator(self, spec: str, data_dir: str) -> Translator:
-        """Another model, 'BACKEND:MODEL', for the papers the quality checks flag (same device and API root)."""
-        backend, model = parse_model_spec(spec)
+    def retranslator(self, data_dir: str) -> Translator | None:
+        """The model for the papers the quality checks flag (same device and API root), if one is set."""
+        if not self.retranslate_flagged_with:
+            return None
+        backend, model = parse_model_spec(self.retranslate_flagged_with)
         return load_translator(TranslatorConfig(
             backend=backend, model=model, data_dir=data_dir, device=self.device,
             max_new_tokens=self.max_new_tokens, base_url=self.base_url,
@@ -107,5 +114,6 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
             gguf_file=env("HF_DAILY_TRANSLATOR_GGUF_FILE") or None,
             runtime=env("HF_DAILY_TRANSLATOR_RUNTIME", "auto"),
             base_url=env("HF_DAILY_OPENAI_BASE_URL") or None,
+            retranslate_flagged_with=env("HF_DAILY_RETRANSLATE_FLAGGED_WITH", ""),
         ),
     }

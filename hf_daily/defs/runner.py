@@ -55,7 +55,6 @@ def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = "
                 refresh: bool = False, per_day: bool = False, translator: dict | None = None,
                 raise_on_error: bool = True, instance: dg.DagsterInstance | None = None,
                 base_url: str | None = None, daily_papers: dict | None = None,
-                retranslate_flagged_with: str | None = None,
                 ) -> list[dg.ExecuteInProcessResult]:
     """Materialize every asset for a day or a range of days: one run for the range, or one run per day.
 
@@ -78,8 +77,7 @@ def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = "
         resources["translator"] = {"config": translator}
     run_config = {
         "resources": resources,
-        "ops": {"raw_responses": {"config": {"refresh": refresh}},
-                "paper_translations": {"config": {"retranslate_flagged_with": retranslate_flagged_with or ""}}},
+        "ops": {"raw_responses": {"config": {"refresh": refresh}}},
         # Step-level DEBUG events drown the progress lines people watch during a long run.
         "loggers": {"console": {"config": {"log_level": "INFO"}}},
     }
@@ -88,8 +86,7 @@ def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = "
         with dg.DagsterInstance.from_config(str(dagster_home(data_dir))) as owned:
             return materialize(start, end, data_dir=data_dir, archive_dir=archive_dir, refresh=refresh,
                                per_day=per_day, translator=translator, raise_on_error=raise_on_error, instance=owned,
-                               base_url=base_url, daily_papers=daily_papers,
-                               retranslate_flagged_with=retranslate_flagged_with)
+                               base_url=base_url, daily_papers=daily_papers)
     if per_day or start == end:
         days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
         return [job.execute_in_process(run_config=run_config, instance=instance, partition_key=d.isoformat(),

@@ -1,18 +1,9 @@
 import dagster as dg
-from pydantic import Field
 
 from hf_daily import pipeline
 from hf_daily.defs.metadata import days_label, table_metadata
 from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
 from hf_daily.defs.resources import StorageResource, TranslatorResource
-
-
-class TranslationConfig(dg.Config):
-    retranslate_flagged_with: str = Field(
-        default="",
-        description="Translate the papers that fail the quality checks again with this model, 'BACKEND:MODEL' "
-                    "(e.g. 'openai:deepseek-chat'), and keep whichever translation has fewer problems. Empty: off.",
-    )
 
 
 @dg.asset(
@@ -28,13 +19,11 @@ class TranslationConfig(dg.Config):
     description="Chinese titles and abstracts, translated once per (paper, source text, model) and cached.",
 )
 def paper_translations(
-    context: dg.AssetExecutionContext, config: TranslationConfig, storage: StorageResource,
-    translator: TranslatorResource,
+    context: dg.AssetExecutionContext, storage: StorageResource, translator: TranslatorResource
 ):
     days = partition_days(context)
     model = translator.translator(storage.data_dir)
-    retranslator = (translator.retranslator(config.retranslate_flagged_with, storage.data_dir)
-                    if config.retranslate_flagged_with else None)
+    retranslator = translator.retranslator(storage.data_dir)
     report = pipeline.translate_days(storage.warehouse(), model, days, progress=context.log.info,
                                      retranslator=retranslator)
     yield dg.MaterializeResult(metadata={
