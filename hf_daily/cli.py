@@ -278,6 +278,8 @@ def _ui(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from hf_daily.translate.config import RUNTIMES
+
     parser = argparse.ArgumentParser(prog="hf-daily", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -291,8 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--backend", help="translator backend: causal, seq2seq or openai")
     m.add_argument("--model", help="translator model: 'offline', a hub id or a local folder")
     m.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
-    m.add_argument("--runtime", choices=["auto", "llamacpp", "ctranslate2", "transformers"],
-                   help="for causal models (default auto: llamacpp for GGUF models)")
+    m.add_argument("--runtime", choices=RUNTIMES, help="for causal models (default auto: llamacpp for GGUF models)")
     m.add_argument("--retranslate-flagged-with", metavar="BACKEND:MODEL",
                    help="translate the papers that fail the quality checks again with this model, e.g. "
                         "openai:deepseek-chat, and keep the better translation")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from hf_daily.translate import Translator, TranslatorConfig, load_translator
+from hf_daily.translate.config import RUNTIMES
 from hf_daily.translate.quality import check_paper
 
 Progress = Callable[[str], None]
@@ -80,7 +81,7 @@ def translate_file(
     progress: Progress | None = None,
     *,
     translator: Translator | None = None,
-    chunk_size: int = 32,
+    chunk_size: int = 64,
     resume: bool = True,
 ) -> TranslateFileReport:
     """Translate the papers of ``in_path`` (JSON lines) into ``out_path`` (JSON lines)."""
@@ -145,7 +146,7 @@ def add_translate_arguments(parser) -> None:
     parser.add_argument("--backend", choices=["causal", "seq2seq", "openai"], help="default: causal")
     parser.add_argument("--model", help="'offline' (default), a hub id, a local folder, or the API's model name")
     parser.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
-    parser.add_argument("--runtime", choices=["auto", "transformers", "ctranslate2"], help="default: auto")
+    parser.add_argument("--runtime", choices=RUNTIMES, help="default: auto (llamacpp for GGUF models)")
     parser.add_argument("--device", help="auto (default), cpu or cuda")
     parser.add_argument("--batch-size", type=int, help="texts decoded together (default: the runtime's)")
     parser.add_argument("--base-url", help="for --backend openai: the API root, e.g. https://api.deepseek.com/v1")
