@@ -141,8 +141,8 @@ def encode_mp3(speech: Speech, bit_rate: int = 48) -> bytes:
     encoder.set_bit_rate(bit_rate)
     encoder.set_in_sample_rate(speech.sample_rate)
     encoder.set_channels(1)
-    # LAME's fast mode: three times the speed of its default for a voice at 48 kbit/s, which it
-    # keeps clear either way; a backfill encodes hours of speech.
+    # LAME's fast setting (7) takes a third of the time of its careful one (2), and a voice at 48 kbit/s
+    # stays clear either way; a backfill encodes hours of speech.
     encoder.set_quality(7)
     return bytes(encoder.encode(speech.pcm) + encoder.flush())
 

@@ -6,7 +6,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Callable, Literal, Sequence
 
-from hf_daily.parallel import cpu_threads  # noqa: F401  (the translators' thread count)
+from hf_daily.parallel import cpu_threads
 from hf_daily.translate.config import TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
 from hf_daily.translate.text import join_title_name, normalize_text, split_title_name
@@ -167,7 +167,6 @@ class BaseTranslator:
         result = {t: join_title_name(heads[t][0], self._join([translated[u] for u in pieces]))
                   for t, pieces in pieces_per_text.items()}
         return [result[t] if t else "" for t in normalized]
-
 
     def _retry_lost(self, translated: dict[str, str], kind: Kind, size: int) -> None:
         """Translate again, naming what was lost, each unit whose translation lost a number, URL or name.

@@ -19,9 +19,8 @@ import importlib.util
 from pathlib import Path
 
 from hf_daily.translate import offline_model
-from hf_daily.translate.base import (
-    BaseTranslator, Kind, better, cpu_threads, generation_limits, lost_items, model_dtype, wrap_load,
-)
+from hf_daily.parallel import cpu_threads
+from hf_daily.translate.base import BaseTranslator, Kind, better, generation_limits, lost_items, model_dtype, wrap_load
 from hf_daily.translate.config import OFFLINE, TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
 from hf_daily.translate.loading import ModelSource, check_local, fingerprint, load_error, resolve_source
@@ -93,7 +92,7 @@ class CausalTranslator(BaseTranslator):
 
     # --- loading ---------------------------------------------------------------------------------
 
-    def _gguf_source(self) -> ModelSource:
+    def _model_source(self) -> ModelSource:
         if self._source is None:
             path = offline_model.ensure_offline_model(self.config.data_dir)
             self._source = ModelSource(str(path.parent), True, path.name)
@@ -103,7 +102,7 @@ class CausalTranslator(BaseTranslator):
         """A local or hub transformers checkpoint of the model (a GGUF is dequantized once and cached)."""
         from hf_daily.translate.prepare import ensure_hf_checkpoint
 
-        source = self._gguf_source()
+        source = self._model_source()
         check_local(source, "causal")
         error = lambda exc: load_error(source, "causal", exc)  # noqa: E731
         return wrap_load(lambda: ensure_hf_checkpoint(source, self._ident, self.config.data_dir), error)
@@ -137,7 +136,7 @@ class CausalTranslator(BaseTranslator):
         from hf_daily.translate.llamacpp import LlamaCppEngine
         from hf_daily.translate.prepare import ensure_gguf_tokenizer
 
-        source = self._gguf_source()
+        source = self._model_source()
         error = lambda exc: load_error(source, "causal", exc)  # noqa: E731
         if not source.is_local:
             from huggingface_hub import hf_hub_download
