@@ -208,3 +208,13 @@ def test_config_rejects_impossible_combinations():
         TranslatorConfig(runtime="onnx")
     with pytest.raises(ValueError, match="offline"):
         TranslatorConfig(backend="openai")
+
+
+def test_the_llama_cpp_runtime_without_its_library_says_how_to_install_it(monkeypatch, tmp_path):
+    import sys
+
+    from hf_daily.translate.llamacpp import LlamaCppEngine
+
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # as if llama-cpp-python were not installed
+    with pytest.raises(TranslationModelError, match=r"needs llama-cpp-python .*pip install -e '\.\[model\]'"):
+        LlamaCppEngine(tmp_path / "model.gguf", n_seq=1, n_ctx=64, n_threads=1)
