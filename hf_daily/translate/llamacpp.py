@@ -28,18 +28,12 @@ from typing import Callable, Sequence
 from hf_daily.translate.errors import TranslationModelError
 
 INSTALL_HINT = (
-    "install llama-cpp-python (it compiles llama.cpp, about 10 minutes on 2 cores): "
+    "install llama-cpp-python (it compiles llama.cpp, about 3 minutes on 2 cores): "
     "`CMAKE_ARGS=\"-DLLAVA_BUILD=OFF\" .venv/bin/pip install -e '.[model]'`, "
     "or choose runtime='ctranslate2' or 'transformers'"
 )
 # Tokens in one llama_decode call: the slots' next tokens plus chunks of the prompts being read.
 BATCH_TOKENS = 512
-
-
-def available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("llama_cpp") is not None
 
 
 def _api():
@@ -178,6 +172,8 @@ class LlamaCppEngine:
         budget = self.n_ctx - base
 
         def check_fits(prompt: list[int], cap: int) -> None:
+            if not prompt:  # a slot's first output needs the logits of its prompt's last token
+                raise ValueError("every prompt needs at least one token after the shared part")
             if len(prompt) + cap > budget:
                 raise TranslationModelError(
                     f"a text of {len(prompt)} prompt tokens (+{cap} to generate) does not fit llama.cpp's "
