@@ -39,7 +39,7 @@ def reference(tiny_gguf):
 
 def test_gives_the_transformers_reference_outputs(tiny_gguf, reference):
     translator = _gguf(tiny_gguf)
-    assert translator.model_id.startswith("causal-llamacpp:") and translator.model_id.endswith("#prompt-v3")
+    assert translator.model_id.startswith("causal-llamacpp:") and translator.model_id.endswith("#prompt-v4")
     assert translator.translate(CLEAR_TITLES, "title") == reference["title"]
     assert translator.translate(ABSTRACTS, "abstract") == reference["abstract"]
     assert all(reference["title"]) and all(reference["abstract"])
@@ -73,7 +73,7 @@ def test_caps_each_text_at_max_new_tokens(tiny_gguf):
 
 
 def test_a_second_try_runs_in_the_same_batch_and_is_returned_by_text(tiny_gguf):
-    engine = LlamaCppEngine(tiny_gguf, n_seq=2, n_ctx=512, n_threads=1)
+    engine = LlamaCppEngine(tiny_gguf, n_seq=2, seq_ctx=512, n_threads=1)
     prompts = [[10 + i] * (5 + i) for i in range(4)]
     asked, done = [], []
 
@@ -111,11 +111,52 @@ def test_a_damaged_gguf_is_a_model_error_naming_the_file(tmp_path):
     bad = tmp_path / "broken.gguf"
     bad.write_bytes(b"GGUF" + b"\0" * 64)
     with pytest.raises(TranslationModelError, match="broken.gguf"):
-        LlamaCppEngine(bad, n_seq=1, n_ctx=256, n_threads=1)
+        LlamaCppEngine(bad, n_seq=1, seq_ctx=256, n_threads=1)
 
 
 def test_a_text_too_long_for_the_context_is_refused_before_any_work(tiny_gguf):
-    engine = LlamaCppEngine(tiny_gguf, n_seq=2, n_ctx=64, n_threads=1)
-    with pytest.raises(TranslationModelError, match="does not fit llama.cpp's context of 64 tokens"):
+    engine = LlamaCppEngine(tiny_gguf, n_seq=2, seq_ctx=64, n_threads=1)
+    with pytest.raises(TranslationModelError, match="does not fit llama.cpp's context of 64 tokens per text"):
         engine.generate([[5] * 40], [1, 2, 3], [30])
     assert engine.generate([[5] * 10], [1, 2, 3], [4])[0] != [[]]
+
+
+def test_requantized_weights_are_made_once_and_named_in_the_model_id(tiny_gguf, tmp_path):
+    translator = _gguf(tiny_gguf, data_dir=str(tmp_path), weights="q8_0")
+    assert translator.model_id.startswith("causal-llamacpp-q8_0:")
+    first = translator.translate(CLEAR_TITLES, "title")
+    (made,) = (tmp_path / "models" / "prepared").glob("*-q8_0/model.gguf")
+    stamp = made.stat().st_mtime_ns
+    again = _gguf(tiny_gguf, data_dir=str(tmp_path), weights="q8_0")
+    assert again.translate(CLEAR_TITLES, "title") == first and all(first)
+    assert made.stat().st_mtime_ns == stamp
+    # 8-bit weights: a quarter of the f32 file, and llama.cpp reads them.
+    assert made.stat().st_size < tiny_gguf.stat().st_size / 2
+
+
+def test_auto_weights_run_a_chosen_gguf_as_it_is(tiny_gguf):
+    translator = _gguf(tiny_gguf)
+    assert translator.weights == "as-is" and translator.model_id.startswith("causal-llamacpp:")
+    with pytest.raises(ValueError, match="weights must be one of"):
+        TranslatorConfig(weights="q5_k")
+
+
+def test_auto_weights_of_the_offline_model_follow_the_cpu_kernels(monkeypatch):
+    from hf_daily.translate import causal, llamacpp
+
+    monkeypatch.setattr(llamacpp, "kernels", lambda: "CPU : AVX2 = 1 | AVX512 = 1 | REPACK = 1")
+    assert causal.resolve_weights(TranslatorConfig(), "llamacpp") == "q4_0"
+    monkeypatch.setattr(llamacpp, "kernels", lambda: "CPU : AVX2 = 1 | FMA = 1 | REPACK = 1")
+    assert causal.resolve_weights(TranslatorConfig(), "llamacpp") == "as-is"
+    assert causal.resolve_weights(TranslatorConfig(weights="q8_0"), "llamacpp") == "q8_0"
+    assert causal.resolve_weights(TranslatorConfig(), "transformers") == "as-is"
+
+
+def test_measures_the_machines_ceilings(tiny_gguf):
+    engine = LlamaCppEngine(tiny_gguf, n_seq=2, seq_ctx=512, n_threads=1)
+    rates = engine.ceilings(tokens=64, steps=8)
+    # Reading a prompt in one batch is faster per token than generating one token at a time.
+    assert rates["prompt"] > rates["generate"] > 0
+    # The measurement leaves the cache empty: a later generation is unaffected.
+    assert engine.generate([[5] * 10], [1, 2, 3], [4])[0] == LlamaCppEngine(
+        tiny_gguf, n_seq=2, seq_ctx=512, n_threads=1).generate([[5] * 10], [1, 2, 3], [4])[0]

@@ -217,4 +217,4 @@ def test_the_llama_cpp_runtime_without_its_library_says_how_to_install_it(monkey
 
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # as if llama-cpp-python were not installed
     with pytest.raises(TranslationModelError, match=r"needs llama-cpp-python .*pip install -e '\.\[model\]'"):
-        LlamaCppEngine(tmp_path / "model.gguf", n_seq=1, n_ctx=64, n_threads=1)
+        LlamaCppEngine(tmp_path / "model.gguf", n_seq=1, seq_ctx=64, n_threads=1)
