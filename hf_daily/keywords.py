@@ -19,6 +19,8 @@ import threading
 from collections import Counter
 from importlib import resources
 
+from hf_daily.translate.glossary import SPELLINGS
+
 # --------------------------------------------------------------------------
 # English
 # --------------------------------------------------------------------------
@@ -458,21 +460,29 @@ def _get_tokenizer():
     return _tokenizer
 
 
+def _cut(tokenizer, text: str) -> list[str]:
+    # No HMM: its "new words" are mostly fragments of words it cut wrongly (化器 of 令牌化器), and
+    # they scored as rare terms. Only dictionary words and domain terms can be keywords.
+    return tokenizer.lcut(text, HMM=False)
+
+
 def _segments(text: str) -> list[str]:
     """Tokens of a Chinese text: jieba words for the Chinese, whole ASCII names for the rest.
 
     jieba would cut "GPT-4" into "GPT", "-", "4", so ASCII names are taken out first.
     """
     tokenizer = _get_tokenizer()
+    for variant, house in SPELLINGS.items():  # one term, one keyword (大型语言模型 is 大语言模型)
+        text = text.replace(variant, house)
     tokens: list[str] = []
     last = 0
     for match in _ASCII_TOKEN_RE.finditer(text):
         if match.start() > last:
-            tokens.extend(tokenizer.lcut(text[last : match.start()]))
+            tokens.extend(_cut(tokenizer, text[last : match.start()]))
         tokens.append(match.group())
         last = match.end()
     if last < len(text):
-        tokens.extend(tokenizer.lcut(text[last:]))
+        tokens.extend(_cut(tokenizer, text[last:]))
     return tokens
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Callable, Literal, Sequence
 from hf_daily.parallel import cpu_threads
 from hf_daily.translate.config import TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
+from hf_daily.translate.glossary import apply_house_style
 from hf_daily.translate.text import join_title_name, normalize_text, split_title_name
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ class BaseTranslator:
             report(sum(all(u in translated for u in pieces) for pieces in pieces_per_text.values()))
         if self.retries_with_hints:
             self._retry_lost(translated, kind, size)
-        result = {t: join_title_name(heads[t][0], self._join([translated[u] for u in pieces]))
+        result = {t: apply_house_style(t, join_title_name(heads[t][0], self._join([translated[u] for u in pieces])))
                   for t, pieces in pieces_per_text.items()}
         return [result[t] if t else "" for t in normalized]
 

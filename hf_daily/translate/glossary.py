@@ -1,8 +1,16 @@
-"""Standard Chinese renderings of ML terms, so that a paper's key terms read the way Chinese readers expect.
+"""The house style: standard Chinese renderings of ML terms, and the one spelling of each.
 
 Only the entries whose English term appears in a text are put in its prompt:
 a short, relevant list steers a small model better than a long generic one,
 and keeps the prompt (and CPU prefill time) small.
+
+A small model still ignores the list now and then, so :func:`apply_house_style`
+enforces it after translation: a term Chinese ML writing keeps in English
+(token, prompt, Transformer) stays English, a known mistranslation of a term the
+source uses (令牌 for token, 代理 for agent) is replaced, glossary terms left in
+English (scalable, pretrained) are translated, and each term is spelled one way
+(大语言模型, never 大型语言模型), which keeps the day's keywords and word cloud
+consistent too.
 """
 
 from __future__ import annotations
@@ -35,6 +43,22 @@ GLOSSARY: dict[str, str] = {
     "attention": "注意力",
     "mixture of experts": "混合专家",
     "token": "token",
+    "tokenizer": "分词器",
+    "tokenization": "分词",
+    "prompt": "prompt",
+    "agentic": "智能体",
+    "scalable": "可扩展的",
+    "pretrained": "预训练的",
+    "pre-trained": "预训练的",
+    "regularization": "正则化",
+    "hand-crafted": "人工设计的",
+    "latent": "潜在",
+    "implicit": "隐式",
+    "plug-and-play": "即插即用",
+    "real-time": "实时",
+    "training-free": "免训练",
+    "interpretability": "可解释性",
+    "data-efficient": "数据高效的",
     "embedding": "嵌入",
     "dataset": "数据集",
     "zero-shot": "零样本",
@@ -98,3 +122,63 @@ def relevant_terms(text: str) -> dict[str, str]:
         if hits:
             found.add(term)
     return {term: zh for term, zh in GLOSSARY.items() if term in found}
+
+
+# Mistranslations of a term: (English stem the source must contain, wrong Chinese, house Chinese), applied in
+# order (the longer renderings first). Only where the source uses the term: 代理 is right for "proxy".
+MISRENDERINGS: tuple[tuple[str, str, str], ...] = (
+    ("tokeniz", "标记化", "分词"),
+    ("token", "令牌", "token"),
+    ("token", "词元", "token"),
+    ("agent", "代理人", "智能体"),
+    ("agent", "代理商", "智能体"),
+    ("agent", "代理", "智能体"),
+)
+# Words that, in the source, make a misrendering the right word after all.
+_MISRENDERING_EXCEPTIONS = {"代理": re.compile(r"\b(proxy|proxies|surrogate|delegat)", re.IGNORECASE)}
+
+# Variant spellings of one term -> the house spelling.
+SPELLINGS: dict[str, str] = {
+    "大型语言模型": "大语言模型",
+    "大规模语言模型": "大语言模型",
+    "多模态大型语言模型": "多模态大语言模型",
+    "视觉-语言模型": "视觉语言模型",
+    "视觉-语言-动作模型": "视觉语言动作模型",
+    "视觉-语言": "视觉语言",
+    "专家混合": "混合专家",
+    "思维链条": "思维链",
+    "检索增强的生成": "检索增强生成",
+    "强化学习学习": "强化学习",
+    # Whatever the source, these are always the tokenizer (cut anywhere, 令牌化器 leaves the fragment 化器).
+    "令牌化器": "分词器",
+    "标记化器": "分词器",
+    "令牌化": "分词",
+}
+
+_LATIN = re.compile(r"(?<![A-Za-z0-9_\-])([A-Za-z][A-Za-z\-]*[A-Za-z])(?![A-Za-z0-9_\-])")
+
+
+def apply_house_style(source: str, translation: str) -> str:
+    """``translation`` of ``source`` with the glossary enforced (see the module's docstring)."""
+    text = translation
+    low = source.lower()
+    for variant, house in SPELLINGS.items():  # first: 令牌化器 is one word, not 令牌 + 化器
+        text = text.replace(variant, house)
+    for stem, wrong, right in MISRENDERINGS:
+        exception = _MISRENDERING_EXCEPTIONS.get(wrong)
+        if stem in low and wrong in text and not (exception and exception.search(source)):
+            text = text.replace(wrong, right)
+
+    def translate_left(match: re.Match[str]) -> str:
+        word = match.group(1)
+        zh = _LEFT_IN_ENGLISH.get(word.lower())
+        # Only ordinary lower-case words: "Latent" may open a name the source keeps.
+        return zh if zh and word.islower() else word
+
+    text = _LATIN.sub(translate_left, text)
+    # "一种可扩展的的方法": an adjective put in before the model's own 的.
+    return text.replace("的的", "的")
+
+
+# Glossary terms whose Chinese is not the English itself: translated where a model left them in English.
+_LEFT_IN_ENGLISH = {en: zh for en, zh in GLOSSARY.items() if zh.lower() != en and " " not in en}

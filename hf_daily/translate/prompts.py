@@ -18,7 +18,7 @@ from typing import Literal, Sequence
 
 from hf_daily.translate.glossary import relevant_terms
 
-PROMPT_VERSION = "prompt-v3"
+PROMPT_VERSION = "prompt-v4"
 
 Kind = Literal["title", "abstract"]
 
@@ -33,7 +33,9 @@ _SYSTEM = (
     "- Output only the Chinese translation: no explanations, notes, quotation marks or Markdown."
 )
 _KIND_RULES = {
-    "title": "Translate the title alone as a concise Chinese title; keep a leading name (as in \"X: ...\") as is.",
+    # "Concise" made the small model drop words ("Latent Implicit Visual Reasoning" -> 隐式视觉推理).
+    "title": "Translate the title alone as a Chinese title that renders every word of it: drop nothing, add "
+             "nothing, repeat nothing; keep a leading name (as in \"X: ...\") as is.",
     "abstract": "Translate the whole abstract sentence by sentence; do not summarize, add or omit anything.",
 }
 TERMS_HEADER = "Terms: "

@@ -26,7 +26,7 @@ def _ct2(model, data_dir, **kwargs):
 
 def test_converts_once_and_translates_deterministically(tiny_causal_lm, tmp_path, monkeypatch):
     translator = _ct2(tiny_causal_lm, tmp_path)
-    assert translator.model_id.startswith("causal-ct2-int8:") and translator.model_id.endswith("#prompt-v3")
+    assert translator.model_id.startswith("causal-ct2-int8:") and translator.model_id.endswith("#prompt-v4")
     progress = []
     first = translator.translate(TITLES, "title", progress=lambda done, total: progress.append((done, total)))
     assert len(first) == len(TITLES) and all(o and CJK.search(o) for o in first)

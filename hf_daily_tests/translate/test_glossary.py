@@ -1,0 +1,31 @@
+"""The house style: the glossary's terms enforced on a translation."""
+
+from __future__ import annotations
+
+from hf_daily.translate.glossary import apply_house_style, relevant_terms
+
+
+def test_terms_kept_in_english_stay_english_and_the_tokenizer_is_one_word():
+    source = "A tokenizer turns text into tokens for the agent."
+    assert apply_house_style(source, "令牌化器把文本变成令牌，供代理使用。") == "分词器把文本变成token，供智能体使用。"
+
+
+def test_a_rendering_is_replaced_only_where_the_source_uses_the_term():
+    assert apply_house_style("We train a proxy model for the agent.", "我们为智能体训练一个代理模型。") == \
+        "我们为智能体训练一个代理模型。"
+    assert apply_house_style("A commercial agent.", "一个代理商。") == "一个智能体。"
+    assert apply_house_style("A lock with a key.", "令牌锁") == "令牌锁"
+
+
+def test_glossary_terms_left_in_english_are_translated_and_names_are_not():
+    out = apply_house_style("A scalable method with Latent codes.", "一种scalable的方法，使用Latent编码和pretrained模型。")
+    assert out == "一种可扩展的方法，使用Latent编码和预训练的模型。"
+
+
+def test_each_term_is_spelled_one_way():
+    assert apply_house_style("Large language models", "大型语言模型与大规模语言模型") == "大语言模型与大语言模型"
+
+
+def test_the_prompt_names_the_terms_a_title_uses():
+    assert relevant_terms("Latent Implicit Visual Reasoning") == {"reasoning": "推理", "latent": "潜在",
+                                                                  "implicit": "隐式"}
