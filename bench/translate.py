@@ -1,31 +1,37 @@
-"""Translation benchmark: speed, memory and quality of each backend/runtime on the dev set.
+"""Translation benchmark: speed against this machine's own ceilings, memory and quality of each runtime.
 
-    .venv/bin/python bench/translate.py                       # all 37 dev papers, the default backends
-    .venv/bin/python bench/translate.py --limit 8 --backends llamacpp,ct2
+    .venv/bin/python bench/translate.py            # the default: dev set, a 6- and a 17-paper day, one at a time
+    .venv/bin/python bench/translate.py --avx2-lib /tmp/avx2-llama \
+        --backends reference,llamacpp,day6:llamacpp,day17:llamacpp,day17:llamacpp-single,avx2:day17:llamacpp,avx2:day17:llamacpp-single
 
-Each backend runs in its own process (so peak RSS is its own) over the first
-``--limit`` papers of the dev set (JSON lines with id, title, abstract,
-title_zh_ref, abstract_zh_ref). The slow one-at-a-time runs (transformers,
-ct2-single) take at most ``--slow-limit`` papers. Printed per run, as Markdown:
+It prints the machine (CPU model and vector flags), then its ceilings with the
+same weights, measured by llama.cpp itself: prompt reading (one batch of 256
+tokens: the compute bound that decoding many texts together can approach) and
+one stream generating (the memory bound that one text at a time gets). Then one
+table, a row per run:
 
-* load: seconds to load (and, on a first run, to prepare) the model;
-* s/paper: translation seconds per paper (its title and its abstract), amortized
-  over the run, model loading excluded; s/abstract likewise, abstracts only;
-* out tok/s: output tokens (Qwen tokenizer) per second of translation;
-* peak RSS of the run's process;
-* chrF (sacrebleu, corpus level) of titles and abstracts against the references;
-* faithfulness: numbers, URLs and names of the sources found in the outputs,
-  the share of ordinary English words left untranslated, the output/reference
-  length ratio, and the papers the quality gate flags.
+* load s; s/paper (title and abstract) and s/abstract, model load excluded on the
+  dev set; on a real day (``day6:``, ``day17:``) end to end, the first day of a
+  pair cold (a new process: model load included), the second warm;
+* tok/s in+out: source and translated tokens (the offline model's tokenizer) per
+  second, and that as a share of the prompt ceiling; paper cost: s/paper times
+  the prompt ceiling, the seconds a paper takes on a machine of any speed
+  measured in its own ceiling's tokens (the goal, 15 s a paper on a machine
+  reading 34 tokens/s, is a cost of 510);
+* peak RSS; chrF (sacrebleu, corpus level) of titles and abstracts against the
+  dev set's references; numbers, URLs and names kept; ordinary English words left;
+  papers the quality gate flags; titles the title check flags.
 
-Backends: ``llamacpp`` (the default: llama.cpp on the GGUF, a day's texts decoded
-together), ``llamacpp-single`` (llama.cpp, one text at a time), ``ct2`` (CTranslate2
-int8, batched by length), ``ct2-single``, ``transformers`` (the reference runtime,
-one text at a time), ``transformers-batched``,
-``seq2seq:<model>`` (a MarianMT model: hub id in the local cache or a folder),
-``openai:<model>`` (needs --base-url and a key in $HF_DAILY_OPENAI_API_KEY),
-``reference`` (the references themselves: calibrates the quality figures).
-Results are also written as JSON with ``--json``.
+Backends: ``llamacpp`` (the default: a day's texts decoded together),
+``llamacpp-single`` (one text at a time), ``@WEIGHTS`` after either (``as-is``,
+``q4_0``, ``q8_0``; default ``auto``), ``avx2:`` before either to run llama.cpp
+built for AVX2 only (``--avx2-lib``: a folder made by
+``CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DLLAVA_BUILD=OFF"
+pip install --no-cache-dir --no-deps --target DIR llama-cpp-python==0.3.36``), ``ct2``,
+``ct2-single``, ``transformers``, ``transformers-batched``, ``seq2seq:<model>``,
+``openai:<model>`` (needs --base-url), ``reference`` (the references themselves).
+Each run is a process of its own, so peak RSS is its own. ``--json`` and
+``--outputs`` keep the figures and every translation.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_DEV = ROOT.parent / "shared" / "translation_dev" / "deepseek_refs_2025-01-08_10.jsonl"
+ARCHIVE = ROOT.parent / "shared" / "hf_daily_api"
 # One at a time on llama.cpp is fast enough for the whole set, so it is compared on the same papers.
 SLOW = ("transformers", "ct2-single")
 
@@ -89,9 +96,10 @@ def make_translator(spec: str, args, papers):
     if spec == "reference":
         return ReferenceTranslator(papers)
     common = {"data_dir": args.data_dir, "device": args.device}
+    spec, _, weights = spec.partition("@")  # llamacpp@q4_0: the weights llama.cpp runs (default: auto)
     if spec in ("llamacpp", "llamacpp-single"):
         return load_translator(TranslatorConfig(runtime="llamacpp", batch_size=1 if spec == "llamacpp-single"
-                                                else args.batch_size, **common))
+                                                else args.batch_size, weights=weights or "auto", **common))
     if spec in ("ct2", "ct2-single"):
         return load_translator(TranslatorConfig(runtime="ctranslate2", batch_size=1 if spec == "ct2-single"
                                                 else args.batch_size, **common))
@@ -106,7 +114,46 @@ def make_translator(spec: str, args, papers):
     raise SystemExit(f"unknown backend {spec!r}")
 
 
+# Real days of the archive: a median day (17 papers) and a small one (6); the second of each pair is run
+# warm, after the first, in the same process.
+DAYS = {6: ("2025-12-26", "2025-11-10"), 17: ("2025-11-24", "2025-12-23")}
+
+
+def load_day(day: str) -> list[dict]:
+    items = json.loads((Path(ARCHIVE) / f"{day}.json").read_text(encoding="utf-8"))
+    return [{"id": i["paper"]["id"], "title": i["paper"]["title"], "abstract": i["paper"]["summary"]}
+            for i in items]
+
+
+def run_day_worker(spec: str, size: int, args) -> dict:
+    """Two real days of ``size`` papers: the first cold (model load included), the second warm."""
+    runs = []
+    started = time.monotonic()
+    translator = make_translator(spec, args, [])
+    # One at a time is slow: its warm day would add nothing the cold one does not show.
+    for day in DAYS[size][:1] if "-single" in spec else DAYS[size]:
+        papers = load_day(day)
+        t0 = time.monotonic()
+        titles = translator.translate([p["title"] for p in papers], "title")
+        abstracts = translator.translate([p["abstract"] for p in papers], "abstract")
+        runs.append({"day": day, "papers": papers, "titles": titles, "abstracts": abstracts,
+                     "seconds": time.monotonic() - (started if not runs else t0)})
+    return {"spec": spec, "model_id": translator.model_id, "runs": runs}
+
+
+def run_ceilings_worker(spec: str, args) -> dict:
+    """The machine's prompt-reading and one-stream rates with the weights ``spec`` runs."""
+    translator = make_translator(spec, args, [])
+    translator.translate(["Warm-up: a short title."], "title")
+    return {"spec": spec, "model_id": translator.model_id, **translator._engine.ceilings()}
+
+
 def run_worker(spec: str, args) -> dict:
+    if spec.startswith("ceilings:"):
+        return run_ceilings_worker(spec.split(":", 1)[1], args)
+    if spec.startswith("day"):
+        size, _, spec = spec[3:].partition(":")
+        return run_day_worker(spec, int(size), args)
     papers = load_dev(Path(args.dev), args.limit)
     if spec in SLOW or spec.startswith("openai:"):
         papers = papers[: args.slow_limit]
@@ -177,18 +224,105 @@ def score(result: dict, tokenizer) -> dict:
 COLUMNS = [
     ("backend", "backend", "{}"), ("papers", "papers", "{}"), ("load_s", "load s", "{:.0f}"),
     ("s_per_paper", "s/paper", "{:.1f}"), ("s_per_abstract", "s/abstract", "{:.1f}"),
-    ("out_tok_s", "out tok/s", "{:.1f}"), ("peak_rss_gb", "peak RSS GB", "{:.1f}"),
+    ("tok_s", "tok/s in+out", "{:.1f}"), ("share", "% of prompt ceiling", "{:.0f}"),
+    ("paper_cost", "paper cost (ceiling tokens)", "{:.0f}"), ("peak_rss_gb", "peak RSS GB", "{:.1f}"),
     ("chrf_title", "chrF title", "{:.1f}"), ("chrf_abstract", "chrF abstract", "{:.1f}"),
     ("numbers_kept", "numbers %", "{:.0f}"), ("urls_kept", "URLs %", "{:.0f}"), ("names_kept", "names %", "{:.0f}"),
     ("untranslated", "English left %", "{:.1f}"), ("len_ratio", "len/ref", "{:.2f}"), ("flagged", "flagged", "{}"),
+    ("title_flags", "title flags", "{}"),
 ]
+
+
+def _cell(row: dict, key: str, fmt: str) -> str:
+    value = row.get(key)
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    return fmt.format(value)
 
 
 def markdown(rows: list[dict]) -> str:
     lines = ["| " + " | ".join(h for _, h, _ in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for row in rows:
-        lines.append("| " + " | ".join(fmt.format(row[key]) for key, _, fmt in COLUMNS) + " |")
+        lines.append("| " + " | ".join(_cell(row, key, fmt) for key, _, fmt in COLUMNS) + " |")
     return "\n".join(lines)
+
+
+def machine() -> str:
+    """The CPU model, its vector flags and cores: speed figures mean nothing without them."""
+    import platform
+
+    model, flags = platform.processor() or "unknown CPU", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+    except OSError:
+        pass
+    shown = [f for f in ("avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16",
+                         "avx_vnni", "amx_tile") if f in flags]
+    return f"{model}, {os.cpu_count()} CPUs, flags {' '.join(shown) or 'none of AVX'}"
+
+
+def token_counts(result: dict, tokenizer) -> tuple[int, int]:
+    """(source tokens, output tokens) of a run's titles and abstracts, counted with the offline model's tokenizer."""
+    count = lambda x: len(tokenizer(x, add_special_tokens=False)["input_ids"]) if x else 0  # noqa: E731
+    papers = result["papers"]
+    source = sum(count(p["title"]) + count(p["abstract"]) for p in papers)
+    return source, sum(count(x) for x in result["titles"] + result["abstracts"])
+
+
+def add_speed(row: dict, result: dict, seconds: float, tokenizer, ceiling: dict | None) -> dict:
+    """Tokens read and written per second, and that as a share of the machine's prompt-reading ceiling."""
+    from hf_daily.translate.titles import title_problems
+
+    source, out = token_counts(result, tokenizer)
+    row["tok_s"] = (source + out) / seconds if seconds > 0.01 else float("nan")
+    if ceiling:
+        row["share"] = 100.0 * row["tok_s"] / ceiling["prompt"]
+        # Seconds a paper would take at the prompt ceiling's pace: comparable across machines.
+        row["paper_cost"] = row["s_per_paper"] * ceiling["prompt"]
+    row["title_flags"] = sum(bool(title_problems(p["title"], t)) for p, t in zip(result["papers"], result["titles"]))
+    return row
+
+
+def score_day(result: dict, run: dict, cold: bool) -> dict:
+    from hf_daily.translate.quality import check_paper
+
+    papers = run["papers"]
+    flagged = [p["id"] for p, t, a in zip(papers, run["titles"], run["abstracts"])
+               if check_paper(p["title"], p["abstract"], t, a)]
+    return {"backend": f"{result['spec']}, {run['day']} ({'cold: load included' if cold else 'warm'})",
+            "model_id": result["model_id"], "papers": len(papers), "s_per_paper": run["seconds"] / len(papers),
+            "flagged": len(flagged), "flagged_ids": flagged}
+
+
+def _lib(spec: str, args) -> tuple[str, str, dict]:
+    """(spec without its build prefix, build name, environment): ``avx2:`` runs llama.cpp built for AVX2 only."""
+    env = dict(os.environ)
+    if spec.startswith("avx2:"):
+        if not args.avx2_lib:
+            raise SystemExit("avx2:... needs --avx2-lib DIR (a llama-cpp-python built with GGML_NATIVE=OFF, see --help)")
+        env["PYTHONPATH"] = os.pathsep.join([args.avx2_lib, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        return spec[5:], "avx2", env
+    return spec, "native", env
+
+
+def _run(worker_spec: str, env: dict, argv: list[str]) -> dict | None:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+        out = fh.name
+    command = [sys.executable, __file__, "--worker", worker_spec, "--worker-out", out] + argv
+    try:
+        if subprocess.call(command, env=env) != 0:
+            print(f"{worker_spec} failed", file=sys.stderr)
+            return None
+        return json.loads(Path(out).read_text())
+    finally:
+        os.unlink(out)
 
 
 def main(argv=None) -> int:
@@ -196,7 +330,8 @@ def main(argv=None) -> int:
     parser.add_argument("--dev", default=str(DEFAULT_DEV))
     parser.add_argument("--limit", type=int, default=None, help="first N papers of the dev set (default: all)")
     parser.add_argument("--slow-limit", type=int, default=3, help="papers for one-at-a-time runs (default 3)")
-    parser.add_argument("--backends", default="reference,llamacpp,llamacpp-single,ct2,transformers")
+    parser.add_argument("--backends", default="reference,llamacpp,llamacpp-single,day6:llamacpp,day17:llamacpp")
+    parser.add_argument("--avx2-lib", help="a folder with llama-cpp-python built for AVX2 only, for avx2:... backends")
     parser.add_argument("--batch-size", type=int, default=None, help="for batched runs (default: the runtime's)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--data-dir", default=str(ROOT / "data"))
@@ -212,39 +347,53 @@ def main(argv=None) -> int:
         Path(args.worker_out).write_text(json.dumps(result, ensure_ascii=False))
         return 0
 
-    import platform
-    import tempfile
+    import importlib.util
 
-    rows, outputs = [], []
+    argv = list(argv if argv is not None else sys.argv[1:])
+    rows, outputs, ceilings = [], [], {}
     tokenizer = _qwen_tokenizer(args.data_dir)
-    for spec in args.backends.split(","):
-        spec = spec.strip()
-        if spec.startswith("llamacpp"):
-            import importlib.util
-
-            if importlib.util.find_spec("llama_cpp") is None:
+    for full in (b.strip() for b in args.backends.split(",") if b.strip()):
+        spec, build, env = _lib(full, args)
+        engine_spec = spec.partition(":")[2] if spec.startswith("day") else spec
+        ceiling = None
+        if engine_spec.startswith("llamacpp"):
+            if importlib.util.find_spec("llama_cpp") is None and build == "native":
                 print("skipping llamacpp: llama-cpp-python is not installed", file=sys.stderr)
                 continue
-        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
-            out = fh.name
-        command = [sys.executable, __file__, "--worker", spec, "--worker-out", out] + [
-            a for a in (argv if argv is not None else sys.argv[1:])
-        ]
-        print(f"running {spec} ...", file=sys.stderr, flush=True)
-        if subprocess.call(command) != 0:
-            print(f"{spec} failed", file=sys.stderr)
+            weights = engine_spec.partition("@")[2] or "auto"
+            if (build, weights) not in ceilings:
+                print(f"measuring the ceilings of {build} llama.cpp, weights {weights} ...", file=sys.stderr)
+                ceilings[(build, weights)] = _run(f"ceilings:llamacpp@{weights}", env, argv)
+            ceiling = ceilings[(build, weights)]
+        print(f"running {full} ...", file=sys.stderr, flush=True)
+        result = _run(spec, env, argv)
+        if result is None:
             continue
-        result = json.loads(Path(out).read_text())
-        os.unlink(out)
-        row = score(result, tokenizer)
-        rows.append(row)
-        outputs.extend({"backend": spec, "id": p["id"], "title_zh": t, "abstract_zh": a}
-                       for p, t, a in zip(result["papers"], result["titles"], result["abstracts"]))
-        print(markdown([row]).splitlines()[-1], file=sys.stderr, flush=True)
-    print(f"\nTranslation benchmark, {platform.node()} ({os.cpu_count()} CPUs), dev set {Path(args.dev).name}\n")
+        result["spec"] = full
+        if "runs" in result:  # a day run: no references
+            for n, run in enumerate(result["runs"]):
+                row = score_day(result, run, cold=n == 0)
+                rows.append(add_speed(row, run, run["seconds"], tokenizer, ceiling))
+                outputs.extend({"backend": full, "day": run["day"], "id": p["id"], "title_zh": t, "abstract_zh": a}
+                               for p, t, a in zip(run["papers"], run["titles"], run["abstracts"]))
+        else:
+            row = score(result, tokenizer)
+            rows.append(add_speed(row, result, result["title_s"] + result["abstract_s"], tokenizer, ceiling))
+            outputs.extend({"backend": full, "id": p["id"], "title_zh": t, "abstract_zh": a}
+                           for p, t, a in zip(result["papers"], result["titles"], result["abstracts"]))
+        print(markdown([rows[-1]]).splitlines()[-1], file=sys.stderr, flush=True)
+    print(f"\nTranslation benchmark on {machine()}; dev set {Path(args.dev).name}\n")
+    if ceilings:
+        print("Ceilings of this machine with the same weights (tokens/s, best of two):\n")
+        print("| llama.cpp build | weights | model | prompt reading | one stream generating |\n|---|---|---|---|---|")
+        for (build, weights), c in ceilings.items():
+            if c:
+                print(f"| {build} | {weights} | {c['model_id'].split(':')[0]} | {c['prompt']:.1f} | {c['generate']:.1f} |")
+        print()
     print(markdown(rows))
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2))
+        Path(args.json).write_text(json.dumps({"machine": machine(), "ceilings": [
+            {"build": b, "weights": w, **(c or {})} for (b, w), c in ceilings.items()], "rows": rows}, indent=2))
     if args.outputs:
         Path(args.outputs).write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in outputs))
     return 0

@@ -34,7 +34,7 @@ def _materialize(args: argparse.Namespace) -> int:
     start = parse_day(args.start)
     end = parse_day(args.end) if args.end else None
     translator = {k: v for k, v in {"backend": args.backend, "model": args.model, "gguf_file": args.gguf_file,
-                                    "runtime": args.runtime,
+                                    "runtime": args.runtime, "weights": args.weights,
                                     "retranslate_flagged_with": args.retranslate_flagged_with}.items() if v}
     if args.retranslate_flagged_with:
         parse_model_spec(args.retranslate_flagged_with)  # a typo is reported before any work
@@ -278,7 +278,7 @@ def _ui(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from hf_daily.translate.config import RUNTIMES
+    from hf_daily.translate.config import LLAMACPP_WEIGHTS, RUNTIMES
 
     parser = argparse.ArgumentParser(prog="hf-daily", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -294,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--model", help="translator model: 'offline', a hub id or a local folder")
     m.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
     m.add_argument("--runtime", choices=RUNTIMES, help="for causal models (default auto: llamacpp for GGUF models)")
+    m.add_argument("--weights", choices=LLAMACPP_WEIGHTS,
+                   help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512)")
     m.add_argument("--retranslate-flagged-with", metavar="BACKEND:MODEL",
                    help="translate the papers that fail the quality checks again with this model, e.g. "
                         "openai:deepseek-chat, and keep the better translation")

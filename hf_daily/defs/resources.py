@@ -69,6 +69,11 @@ class TranslatorResource(dg.ConfigurableResource):
         default="auto",
         description="'auto' (llamacpp for GGUF models), 'llamacpp', 'ctranslate2' or 'transformers' (the reference).",
     )
+    weights: str = Field(
+        default="auto",
+        description="llamacpp: 'auto' (Q4_0 for the offline model where llama.cpp uses AVX-512, else as it is), "
+                    "'as-is', 'q4_0' or 'q8_0' (requantized once under data/models/prepared/).",
+    )
     model: str = Field(
         default="offline",
         description="'offline' (bundled Qwen2.5-Coder-1.5B-Instruct GGUF), a hub model id, or a local folder.",
@@ -88,7 +93,7 @@ class TranslatorResource(dg.ConfigurableResource):
         return load_translator(TranslatorConfig(
             backend=self.backend, model=self.model, gguf_file=self.gguf_file, data_dir=data_dir,
             device=self.device, max_new_tokens=self.max_new_tokens, batch_size=self.batch_size,
-            runtime=self.runtime, base_url=self.base_url,
+            runtime=self.runtime, weights=self.weights, base_url=self.base_url,
         ))
 
     def retranslator(self, data_dir: str) -> Translator | None:
@@ -116,6 +121,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
             model=env("HF_DAILY_TRANSLATOR_MODEL", "offline"),
             gguf_file=env("HF_DAILY_TRANSLATOR_GGUF_FILE") or None,
             runtime=env("HF_DAILY_TRANSLATOR_RUNTIME", "auto"),
+            weights=env("HF_DAILY_TRANSLATOR_WEIGHTS", "auto"),
             base_url=env("HF_DAILY_OPENAI_BASE_URL") or None,
             retranslate_flagged_with=env("HF_DAILY_RETRANSLATE_FLAGGED_WITH", ""),
         ),

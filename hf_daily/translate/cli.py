@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from hf_daily.translate import Translator, TranslatorConfig, load_translator
-from hf_daily.translate.config import RUNTIMES
+from hf_daily.translate.config import LLAMACPP_WEIGHTS, RUNTIMES
 from hf_daily.translate.quality import check_paper
 
 Progress = Callable[[str], None]
@@ -147,6 +147,8 @@ def add_translate_arguments(parser) -> None:
     parser.add_argument("--model", help="'offline' (default), a hub id, a local folder, or the API's model name")
     parser.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
     parser.add_argument("--runtime", choices=RUNTIMES, help="default: auto (llamacpp for GGUF models)")
+    parser.add_argument("--weights", choices=LLAMACPP_WEIGHTS,
+                        help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512)")
     parser.add_argument("--device", help="auto (default), cpu or cuda")
     parser.add_argument("--batch-size", type=int, help="texts decoded together (default: the runtime's)")
     parser.add_argument("--base-url", help="for --backend openai: the API root, e.g. https://api.deepseek.com/v1")
@@ -157,7 +159,7 @@ def add_translate_arguments(parser) -> None:
 def config_from_args(args) -> TranslatorConfig:
     fields = {
         "backend": args.backend, "model": args.model, "gguf_file": args.gguf_file, "runtime": args.runtime,
-        "device": args.device, "batch_size": args.batch_size, "base_url": args.base_url, "data_dir": args.data_dir,
+        "weights": args.weights, "device": args.device, "batch_size": args.batch_size, "base_url": args.base_url, "data_dir": args.data_dir,
     }
     return TranslatorConfig(**{k: v for k, v in fields.items() if v is not None})
 

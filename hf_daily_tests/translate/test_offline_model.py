@@ -109,7 +109,7 @@ def test_missing_parts_explain_how_to_install_them(monkeypatch):
 def test_offline_translator_reports_missing_parts_on_first_use_not_on_creation(tmp_path, monkeypatch):
     monkeypatch.setattr(offline_model, "PART_MODULES", ("hf_daily_test_absent_part1",))
     translator = load_translator(TranslatorConfig(data_dir=str(tmp_path)))
-    assert translator.model_id.startswith(("causal:", "causal-ct2-", "causal-llamacpp:"))
+    assert translator.model_id.startswith(("causal:", "causal-ct2-", "causal-llamacpp:", "causal-llamacpp-q4_0:"))
     assert not (tmp_path / "models").exists()
     with pytest.raises(TranslationModelError, match=r"pip install -e '\.\[model\]'"):
         translator.translate(["A title"], "title")

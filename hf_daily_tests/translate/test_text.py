@@ -82,7 +82,8 @@ def test_glossary_picks_only_terms_in_the_text_including_inflections():
     assert terms["benchmark"] == "基准"
     assert "fine-tune" in terms
     assert "diffusion model" not in terms
-    assert relevant_terms("Magenta tokenizers") == {}  # "agent"/"token" inside other words do not count
+    # "agent" and "token" inside other words do not count; "tokenizer" is a term of its own.
+    assert relevant_terms("Magenta tokenizers") == {"tokenizer": "分词器"}
 
 
 def test_prompt_names_the_kind_asks_for_translation_only_and_carries_relevant_terms():
