@@ -141,7 +141,6 @@ _MISRENDERING_EXCEPTIONS = {"代理": re.compile(r"\b(proxy|proxies|surrogate|de
 SPELLINGS: dict[str, str] = {
     "大型语言模型": "大语言模型",
     "大规模语言模型": "大语言模型",
-    "多模态大型语言模型": "多模态大语言模型",
     "视觉-语言模型": "视觉语言模型",
     "视觉-语言-动作模型": "视觉语言动作模型",
     "视觉-语言": "视觉语言",
