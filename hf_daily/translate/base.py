@@ -10,6 +10,8 @@ from hf_daily.parallel import cpu_threads
 from hf_daily.translate.config import TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
 from hf_daily.translate.glossary import apply_house_style
+from hf_daily.translate.prompts import Hints
+from hf_daily.translate.titles import adds_colon, dropped_words
 from hf_daily.translate.text import join_title_name, normalize_text, split_title_name
 
 if TYPE_CHECKING:
@@ -101,14 +103,14 @@ class BaseTranslator:
     def _join(self, pieces: list[str]) -> str:
         return "".join(pieces)
 
-    # Whether _translate_units honours ``keep`` (a prompted model does; a seq2seq model cannot).
+    # Whether _translate_units honours ``hints`` (a prompted model does; a seq2seq model cannot).
     retries_with_hints = False
 
     def _translate_units(self, units: list[str], kind: Kind, on_unit: Callable[[int], None] | None = None,
-                         keep: dict[str, list[str]] | None = None) -> list[str]:
+                         hints: dict[str, Hints] | None = None) -> list[str]:
         """Translations of ``units``; a runtime that finishes them one by one reports each to ``on_unit(n)``.
 
-        ``keep`` maps a unit to the numbers and names its translation must keep as written (a second try).
+        ``hints`` maps a unit to what its translation must keep as written or must not leave out (a second try).
         """
         raise NotImplementedError
 
@@ -170,18 +172,28 @@ class BaseTranslator:
         return [result[t] if t else "" for t in normalized]
 
     def _retry_lost(self, translated: dict[str, str], kind: Kind, size: int) -> None:
-        """Translate again, naming what was lost, each unit whose translation lost a number, URL or name.
+        """Translate again, naming what was lost, each unit whose translation lost a number, URL or name
+        (or, for a title, left a word out).
 
         Small models drop "72k" or "GPT-4o" now and then; told what to keep, they mostly keep it.
         The second try replaces the first only when the quality checks find fewer problems in it.
         """
-        keep = {unit: lost for unit, output in translated.items() if (lost := lost_items(unit, output))}
-        order = sorted(keep, key=self._unit_length)
+        hints = {unit: h for unit, output in translated.items() if (h := retry_hints(unit, output, kind))}
+        order = sorted(hints, key=self._unit_length)
         for start in range(0, len(order), size):
             batch = order[start : start + size]
-            outputs = self._translate_units(batch, kind, None, {u: keep[u] for u in batch})
+            outputs = self._translate_units(batch, kind, None, {u: hints[u] for u in batch})
             for unit, output in zip(batch, outputs):
                 translated[unit] = better(unit, translated[unit], output, kind)
+
+
+def retry_hints(source: str, translation: str, kind: Kind) -> Hints | None:
+    """What a second try should be told about ``translation`` of ``source``; None when it needs none."""
+    keep = tuple(lost_items(source, translation))
+    title = kind == "title"
+    render = tuple(dropped_words(source, translation)[:MAX_KEEP_HINTS]) if title else ()
+    no_colon = title and adds_colon(source, translation)
+    return Hints(keep, render, no_colon) if keep or render or no_colon else None
 
 
 def lost_items(source: str, translation: str) -> list[str]:

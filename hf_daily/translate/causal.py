@@ -20,12 +20,14 @@ from pathlib import Path
 
 from hf_daily.translate import offline_model
 from hf_daily.parallel import cpu_threads
-from hf_daily.translate.base import BaseTranslator, Kind, better, generation_limits, lost_items, model_dtype, wrap_load
+from hf_daily.translate.base import (
+    BaseTranslator, Kind, better, generation_limits, model_dtype, retry_hints, wrap_load,
+)
 from hf_daily.translate.config import OFFLINE, TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
 from hf_daily.translate.loading import ModelSource, check_local, fingerprint, load_error, resolve_source
 from hf_daily.translate.prompts import PROMPT_VERSION, build_messages, system_message
-from hf_daily.translate.text import clean_output
+from hf_daily.translate.text import clean_output, group_sentences, join_translations
 
 
 # llama.cpp on a CPU: texts decoded together (more is faster until the 2 cores' compute is the limit),
@@ -34,6 +36,8 @@ LLAMACPP_CPU_SEQUENCES = 16
 LLAMACPP_PROMPT_TOKENS = 1024
 # A translation may take at most this many tokens per source token, plus the slack.
 LENGTH_CAP_FACTOR = 2.0
+# abstract_units="sentences": consecutive sentences up to this many characters make one unit.
+SENTENCE_GROUP_CHARS = 320
 LENGTH_CAP_SLACK = 32
 
 
@@ -51,7 +55,9 @@ def resolve_weights(config: TranslatorConfig, runtime: str) -> str:
     """The weights llama.cpp runs for ``weights='auto'``: Q4_0 for the offline model where its kernels use AVX-512.
 
     Measured on a 2-core AMD EPYC (Zen 5), 16 abstracts decoded together: Q4_0 121 tokens/s against the
-    shipped Q4_K_M's 69 with AVX-512; with AVX2 only, 62 against 57, not worth requantizing for.
+    shipped Q4_K_M's 69 with AVX-512; with AVX2 only, 62 against 57, not worth requantizing for. The gain
+    comes from llama.cpp repacking Q4_0 for AVX-512, which is off where AMX is (see LlamaCppEngine): on an
+    Intel Xeon with AMX, Q4_0 read prompts at 58 tokens/s against Q4_K_M's 142 there.
     """
     if runtime != "llamacpp":
         return "as-is"
@@ -59,9 +65,9 @@ def resolve_weights(config: TranslatorConfig, runtime: str) -> str:
         return config.weights
     if config.model != OFFLINE:  # a GGUF the user chose runs as it is unless asked otherwise
         return "as-is"
-    from hf_daily.translate.llamacpp import uses_avx512
+    from hf_daily.translate.llamacpp import uses_amx, uses_avx512
 
-    return "q4_0" if uses_avx512() else "as-is"
+    return "q4_0" if uses_avx512() and not uses_amx() else "as-is"
 
 
 class CausalTranslator(BaseTranslator):
@@ -94,7 +100,16 @@ class CausalTranslator(BaseTranslator):
         llamacpp = "causal-llamacpp" + ("" if self.weights == "as-is" else f"-{self.weights}")
         prefix = {"transformers": "causal", "llamacpp": llamacpp}.get(
             self.runtime, f"causal-ct2-{config.quantization}")
-        self.model_id = f"{prefix}:{ident}#{PROMPT_VERSION}"
+        units = "" if config.abstract_units == "whole" else f"+{config.abstract_units}"
+        self.model_id = f"{prefix}:{ident}#{PROMPT_VERSION}{units}"
+
+    def _units(self, text: str, kind: Kind) -> list[str]:
+        if kind == "abstract" and self.config.abstract_units == "sentences":
+            return group_sentences(text, SENTENCE_GROUP_CHARS)
+        return [text]
+
+    def _join(self, pieces: list[str]) -> str:
+        return join_translations(pieces)
 
     def default_batch_size(self) -> int:
         gpu = self.device is not None and self.device.type == "cuda"
@@ -249,9 +264,9 @@ class CausalTranslator(BaseTranslator):
 
     # --- prompts ---------------------------------------------------------------------------------
 
-    def _prompt_ids(self, text: str, kind: Kind, keep=()) -> list[int]:
+    def _prompt_ids(self, text: str, kind: Kind, hints=None) -> list[int]:
         prompt = self._tokenizer.apply_chat_template(
-            build_messages(text, kind, keep), tokenize=False, add_generation_prompt=True
+            build_messages(text, kind, hints), tokenize=False, add_generation_prompt=True
         )
         # The template already holds every special token the model expects.
         return self._tokenizer(prompt, add_special_tokens=False)["input_ids"]
@@ -281,10 +296,10 @@ class CausalTranslator(BaseTranslator):
 
     retries_with_hints = True
 
-    def _translate_units(self, units: list[str], kind: Kind, on_unit=None, keep=None) -> list[str]:
-        prompts = [self._prompt_ids(u, kind, (keep or {}).get(u, ())) for u in units]
+    def _translate_units(self, units: list[str], kind: Kind, on_unit=None, hints=None) -> list[str]:
+        prompts = [self._prompt_ids(u, kind, (hints or {}).get(u)) for u in units]
         if self.runtime == "llamacpp":
-            return self._translate_llamacpp(units, prompts, kind, on_unit, retry=not keep)
+            return self._translate_llamacpp(units, prompts, kind, on_unit, retry=not hints)
         if self.runtime == "ctranslate2":
             return self._translate_ct2(units, prompts, kind)
         return self._translate_transformers(units, prompts)
@@ -307,11 +322,11 @@ class CausalTranslator(BaseTranslator):
         decode = lambda ids: clean_output(self._tokenizer.decode(ids, skip_special_tokens=True))  # noqa: E731
 
         def then(i: int, ids: list[int]):
-            # A translation that lost numbers or names is tried again at once, naming them.
-            lost = lost_items(units[i], decode(ids))
-            if not lost:
+            # A translation that lost numbers or names (or a title's words) is tried again at once, naming them.
+            hints = retry_hints(units[i], decode(ids), kind)
+            if hints is None:
                 return None
-            prompt = self._prompt_ids(units[i], kind, lost)
+            prompt = self._prompt_ids(units[i], kind, hints)
             return (prompt[len(static):] if static else prompt), caps[i]
 
         first, second = self._engine.generate(rest, static, caps, on_done=on_unit, then=then if retry else None)

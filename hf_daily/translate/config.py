@@ -9,6 +9,7 @@ OFFLINE = "offline"
 BACKENDS = ("causal", "seq2seq", "openai")
 RUNTIMES = ("auto", "transformers", "ctranslate2", "llamacpp")
 LLAMACPP_WEIGHTS = ("auto", "as-is", "q4_0", "q8_0")
+ABSTRACT_UNITS = ("whole", "sentences")
 DEFAULT_OPENAI_BASE_URL = "https://api.deepseek.com/v1"
 API_KEY_ENVS = ("HF_DAILY_OPENAI_API_KEY", "OPENAI_API_KEY")
 
@@ -40,6 +41,9 @@ class TranslatorConfig:
     # requantizes it once under {data_dir}/models/prepared/; "auto" = "q4_0" for the offline model where
     # llama.cpp's CPU kernels use AVX-512 (1.75x faster there, measured), else "as-is".
     weights: str = "auto"
+    # Causal models: what one prompt holds of an abstract. "whole": the abstract; "sentences": a few consecutive
+    # sentences (short units decode more texts together, and a small model drops less of a short text).
+    abstract_units: str = "whole"
     # Weight type of the CTranslate2 conversion (int8, int8_float16, float16, float32, ...).
     quantization: str = "int8"
     # backend="openai" only: the API root (".../v1"); the key comes from $HF_DAILY_OPENAI_API_KEY or $OPENAI_API_KEY.
@@ -59,6 +63,8 @@ class TranslatorConfig:
             )
         if self.weights not in LLAMACPP_WEIGHTS:
             raise ValueError(f"weights must be one of {', '.join(LLAMACPP_WEIGHTS)}, got {self.weights!r}")
+        if self.abstract_units not in ABSTRACT_UNITS:
+            raise ValueError(f"abstract_units must be one of {', '.join(ABSTRACT_UNITS)}, got {self.abstract_units!r}")
         if self.max_new_tokens < 1 or (self.batch_size is not None and self.batch_size < 1):
             raise ValueError("max_new_tokens and batch_size must be at least 1")
         if self.retries < 0 or self.timeout_s <= 0:

@@ -62,6 +62,10 @@ def uses_avx512() -> bool:
     return "AVX512 = 1" in kernels()
 
 
+def uses_amx() -> bool:
+    return "AMX_INT8 = 1" in kernels()
+
+
 # llama.cpp's names of the types ``requantize`` makes.
 _FTYPES = {"q4_0": "LLAMA_FTYPE_MOSTLY_Q4_0", "q8_0": "LLAMA_FTYPE_MOSTLY_Q8_0"}
 
@@ -108,6 +112,12 @@ class LlamaCppEngine:
                         "with CMAKE_ARGS=\"-DGGML_CUDA=on\" pip install --force-reinstall --no-cache-dir "
                         "llama-cpp-python==0.3.36")
         params.n_gpu_layers = 999 if gpu and api.llama_supports_gpu_offload() else 0
+        if uses_amx():
+            # llama.cpp's AMX matrix kernels crash on the first decode on some Sapphire Rapids machines
+            # (seen here: SIGSEGV in llama_decode; ggml-org/llama.cpp#20824, unfixed). Without the "extra"
+            # buffer types the weights stay in plain CPU buffers and the AVX-512 kernels run them.
+            log.info("llama.cpp was built with AMX: its AMX weight buffers are left off (llama.cpp#20824)")
+            params.use_extra_bufts = False
         model = api.llama_model_load_from_file(str(gguf_path).encode(), params)
         if not model:
             raise TranslationModelError(

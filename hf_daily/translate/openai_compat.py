@@ -119,10 +119,10 @@ class OpenAITranslator(BaseTranslator):
             f"The translation API at {self.base_url} failed {self.config.retries + 1} times (last: {last})."
         )
 
-    def _one(self, text: str, kind: Kind, keep=()) -> str:
+    def _one(self, text: str, kind: Kind, hints=None) -> str:
         payload = {
             "model": self.config.model,
-            "messages": build_messages(text, kind, keep),
+            "messages": build_messages(text, kind, hints),
             "temperature": 0,
             "max_tokens": self.config.max_new_tokens,
             "stream": False,
@@ -136,9 +136,9 @@ class OpenAITranslator(BaseTranslator):
 
     retries_with_hints = True
 
-    def _translate_units(self, units: list[str], kind: Kind, on_unit=None, keep=None) -> list[str]:
-        keep = keep or {}
+    def _translate_units(self, units: list[str], kind: Kind, on_unit=None, hints=None) -> list[str]:
+        hints = hints or {}
         if len(units) == 1:
-            return [self._one(units[0], kind, keep.get(units[0], ()))]
+            return [self._one(units[0], kind, hints.get(units[0]))]
         with ThreadPoolExecutor(max_workers=len(units), thread_name_prefix="hf-daily-api") as pool:
-            return list(pool.map(lambda u: self._one(u, kind, keep.get(u, ())), units))
+            return list(pool.map(lambda u: self._one(u, kind, hints.get(u)), units))

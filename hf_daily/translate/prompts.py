@@ -14,11 +14,11 @@ that the first try lost.
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from typing import Literal, NamedTuple
 
 from hf_daily.translate.glossary import relevant_terms
 
-PROMPT_VERSION = "prompt-v4"
+PROMPT_VERSION = "prompt-v5"
 
 Kind = Literal["title", "abstract"]
 
@@ -40,25 +40,39 @@ _KIND_RULES = {
 }
 TERMS_HEADER = "Terms: "
 KEEP_HEADER = "Keep exactly as written: "
+RENDER_HEADER = "Translate every word, including: "
+NO_COLON = "Add no colon: translate the title as one phrase, as the English has it."
 TEXT_HEADER = "Text:\n"
+
+
+class Hints(NamedTuple):
+    """What a second try's prompt names: what the first try lost (kept as written) or left out (to translate)."""
+
+    keep: tuple[str, ...] = ()
+    render: tuple[str, ...] = ()
+    no_colon: bool = False
 
 
 def system_message(kind: Kind) -> dict[str, str]:
     return {"role": "system", "content": _SYSTEM.format(kind=kind, kind_rule=_KIND_RULES[kind])}
 
 
-def user_message(text: str, keep: Sequence[str] = ()) -> dict[str, str]:
+def user_message(text: str, hints: Hints | None = None) -> dict[str, str]:
     """The text, after the glossary terms it uses and (on a second try) what the first try lost."""
     lines = []
     terms = relevant_terms(text)
     if terms:
         lines.append(TERMS_HEADER + "; ".join(f"{en} = {zh}" for en, zh in terms.items()))
-    if keep:
-        lines.append(KEEP_HEADER + ", ".join(keep))
+    if hints and hints.keep:
+        lines.append(KEEP_HEADER + ", ".join(hints.keep))
+    if hints and hints.render:
+        lines.append(RENDER_HEADER + ", ".join(hints.render))
+    if hints and hints.no_colon:
+        lines.append(NO_COLON)
     if not lines:
         return {"role": "user", "content": text}
     return {"role": "user", "content": "\n".join(lines) + f"\n\n{TEXT_HEADER}{text}"}
 
 
-def build_messages(text: str, kind: Kind, keep: Sequence[str] = ()) -> list[dict[str, str]]:
-    return [system_message(kind), user_message(text, keep)]
+def build_messages(text: str, kind: Kind, hints: Hints | None = None) -> list[dict[str, str]]:
+    return [system_message(kind), user_message(text, hints)]

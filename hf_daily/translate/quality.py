@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 from hf_daily.translate.text import normalize_text
+from hf_daily.translate.titles import title_problems
 
 Kind = Literal["title", "abstract"]
 
@@ -247,6 +248,9 @@ def check_translation(source: str, translation: str, kind: Kind) -> list[str]:
         problems.append(f"too short for its source (length ratio {s.length_ratio:.2f}): summarized or cut off?")
     elif s.length_ratio > MAX_LENGTH_RATIO[kind]:
         problems.append(f"too long for its source (length ratio {s.length_ratio:.2f}): invented content?")
+    if kind == "title":
+        lost = {f"drops '{name}'" for name in s.lost_names}  # already said: "names lost"
+        problems += [p for p in title_problems(source, translation) if p not in lost]
     return problems
 
 

@@ -6,13 +6,12 @@ abstract is translated sentence by sentence and the pieces are joined again.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from hf_daily.translate.base import BaseTranslator, Kind, generation_limits, model_dtype, wrap_load
 from hf_daily.translate.config import TranslatorConfig
 from hf_daily.translate.loading import check_local, fingerprint, load_error, resolve_source
-from hf_daily.translate.text import split_sentences
+from hf_daily.translate.text import join_translations, split_sentences
 
 # Bump when splitting, joining or decoding changes: it is part of model_id.
 PIPELINE_VERSION = "seq2seq-v2"
@@ -20,7 +19,6 @@ PIPELINE_VERSION = "seq2seq-v2"
 # Multi-target opus-mt models need a ">>lang<<" first token to pick the output
 # language; opus-mt-en-zh emits Traditional or Cantonese without one.
 _TARGET_TOKENS = (">>cmn_Hans<<", ">>zho_Hans<<", ">>cmn<<", ">>zho<<", ">>zh<<")
-_CJK_END = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]$")
 
 
 class Seq2SeqTranslator(BaseTranslator):
@@ -67,16 +65,9 @@ class Seq2SeqTranslator(BaseTranslator):
         return [text] if kind == "title" else split_sentences(text)
 
     def _join(self, pieces: list[str]) -> str:
-        out = ""
-        for piece in pieces:
-            piece = piece.strip()
-            if not piece:
-                continue
-            # Chinese sentences follow each other directly; a Latin-script ending needs a space.
-            out += piece if not out or _CJK_END.search(out) else " " + piece
-        return out
+        return join_translations(pieces)
 
-    def _translate_units(self, units: list[str], kind: Kind, on_unit=None, keep=None) -> list[str]:
+    def _translate_units(self, units: list[str], kind: Kind, on_unit=None, hints=None) -> list[str]:
         torch = self._torch
         batch = self._tokenizer(
             [self._prefix + u for u in units],

@@ -47,6 +47,31 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentences if s]
 
 
+def group_sentences(text: str, max_chars: int) -> list[str]:
+    """Consecutive sentences of ``text`` in groups of at most ``max_chars`` (a longer sentence is a group alone)."""
+    groups: list[str] = []
+    for sentence in split_sentences(text):
+        if groups and len(groups[-1]) + 1 + len(sentence) <= max_chars:
+            groups[-1] += " " + sentence
+        else:
+            groups.append(sentence)
+    return groups
+
+
+_CJK_END = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]$")
+
+
+def join_translations(pieces: list[str]) -> str:
+    """Translated pieces of one text as one: Chinese sentences follow each other directly, Latin ones get a space."""
+    out = ""
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        out += piece if not out or _CJK_END.search(out) else " " + piece
+    return out
+
+
 # "REINFORCE++: A Simple ...", "Seed-Prover 1.5: ...": one name (with an optional version) before a colon.
 # Longer heads ("Ground Slow, Move Fast: ...") are phrases to translate, so they stay in the text.
 _TITLE_NAME = re.compile(r"^([^\s:：]{1,40}(?: v?\d+(?:\.\d+)*)?)\s*[:：]\s+(\S.*)$")

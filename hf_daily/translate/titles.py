@@ -361,7 +361,24 @@ def _phrase_renderings(stems: tuple[str, ...]) -> frozenset[str]:
     return _lookup(_dictionary().phrases, " ".join(stems)) | frozenset(_domain().get(stems, ()))
 
 
+def adds_colon(source: str, translation: str) -> bool:
+    """Whether the translation splits the title at more colons than the English has."""
+    return len(_COLON.findall(_clean(translation))) > len(_COLON.findall(_clean(source)))
+
+
+def dropped_words(source: str, translation: str) -> list[str]:
+    """The content words of an English title (its leading name excepted) with no rendering in ``translation``."""
+    source, translation = _clean(source), _clean(translation)
+    if not source or not translation:
+        return []
+    return _dropped_words(split_title_name(source)[1], translation)
+
+
 def _dropped(source: str, translation: str) -> list[str]:
+    return [f"drops '{word}'" for word in _dropped_words(source, translation)]
+
+
+def _dropped_words(source: str, translation: str) -> list[str]:
     words = _content_words(source)
     spans: dict[str, list[tuple[int, int]]] = {}
     for piece, start in _pieces(translation, 1):
@@ -399,8 +416,7 @@ def _dropped(source: str, translation: str) -> list[str]:
     # "drops 'Fine-grained'" when all of it is gone, "drops 'task'" when only that part is.
     lost = {w.token for w, ok in zip(words, present) if not ok}
     lost -= {w.token for w, ok in zip(words, present) if ok}
-    dropped = dict.fromkeys(w.token if w.token in lost else w.text for w, ok in zip(words, present) if not ok)
-    return [f"drops '{word}'" for word in dropped]
+    return list(dict.fromkeys(w.token if w.token in lost else w.text for w, ok in zip(words, present) if not ok))
 
 
 # Characters and words that a Chinese title repeats for grammar, not content.
@@ -452,7 +468,7 @@ def title_problems(source: str, translation: str) -> list[str]:
     name, rest = split_title_name(source)
     if name and not re.match(re.escape(name) + r"\s*:", translation):
         problems.append(f"leading name '{name}' not kept")
-    if len(_COLON.findall(translation)) > len(_COLON.findall(source)):
+    if adds_colon(source, translation):
         problems.append("adds a colon")
     problems += _dropped(rest, translation)
     problems += _repeated(source, translation)

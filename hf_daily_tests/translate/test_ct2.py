@@ -10,6 +10,7 @@ pytest.importorskip("ctranslate2")
 
 from hf_daily.translate import TranslatorConfig, load_translator  # noqa: E402
 from hf_daily.translate import prepare  # noqa: E402
+from hf_daily.translate.prompts import PROMPT_VERSION
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TITLES = [
@@ -26,7 +27,7 @@ def _ct2(model, data_dir, **kwargs):
 
 def test_converts_once_and_translates_deterministically(tiny_causal_lm, tmp_path, monkeypatch):
     translator = _ct2(tiny_causal_lm, tmp_path)
-    assert translator.model_id.startswith("causal-ct2-int8:") and translator.model_id.endswith("#prompt-v4")
+    assert translator.model_id.startswith("causal-ct2-int8:") and translator.model_id.endswith(f"#{PROMPT_VERSION}")
     progress = []
     first = translator.translate(TITLES, "title", progress=lambda done, total: progress.append((done, total)))
     assert len(first) == len(TITLES) and all(o and CJK.search(o) for o in first)

@@ -33,14 +33,22 @@ def no_sleep(monkeypatch):
     monkeypatch.setattr("hf_daily.translate.openai_compat.time.sleep", lambda s: None)
 
 
+_SUBJECTS = {"robots": "机器人", "games": "游戏", "music": "音乐", "proteins": "蛋白质", "weather": "天气"}
+
+
+def _title_by_text(request) -> Reply:
+    # A faithful "translation" of "Reinforcement learning for X", behind a label a model might add.
+    subject = json.loads(request.body)["messages"][-1]["content"].rsplit(" ", 1)[-1]
+    return _chat(f"译文：面向{_SUBJECTS[subject]}的强化学习")
+
+
 def test_translates_in_order_with_the_shared_prompt_and_key(monkeypatch):
     monkeypatch.setenv("HF_DAILY_OPENAI_API_KEY", KEY)
-    with LoopbackServer(fallback=_answer_by_text) as server:
+    with LoopbackServer(fallback=_title_by_text) as server:
         translator = _translator(server)
-        titles = [f"Reinforcement learning for {w}" for w in ("robots", "games", "music", "proteins", "weather")]
-        out = translator.translate(titles, "title")
-    assert out == [f"中文 {t[-12:]}" for t in titles]  # the "译文：" label is cleaned off
-    assert len(server.requests) == 5
+        out = translator.translate([f"Reinforcement learning for {w}" for w in _SUBJECTS], "title")
+    assert out == [f"面向{zh}的强化学习" for zh in _SUBJECTS.values()]  # the "译文：" label is cleaned off
+    assert len(server.requests) == 5  # faithful titles are not tried again
     request = server.requests[0]
     assert request.path == "/v1/chat/completions"
     assert request.header("authorization") == f"Bearer {KEY}"
@@ -48,6 +56,33 @@ def test_translates_in_order_with_the_shared_prompt_and_key(monkeypatch):
     assert payload["model"] == "deepseek-chat" and payload["temperature"] == 0
     assert payload["messages"][0]["role"] == "system" and "强化学习" in payload["messages"][1]["content"]
     assert KEY not in translator.model_id and translator.model_id.startswith("openai:deepseek-chat@127.0.0.1#")
+
+
+def _drops_latent_unless_told(request) -> Reply:
+    user = json.loads(request.body)["messages"][-1]["content"]
+    return _chat("潜在隐式视觉推理" if "Translate every word, including: Latent" in user else "隐式视觉推理")
+
+
+def test_a_title_that_drops_a_word_is_tried_again_naming_the_word(monkeypatch):
+    monkeypatch.setenv("HF_DAILY_OPENAI_API_KEY", KEY)
+    with LoopbackServer(fallback=_drops_latent_unless_told) as server:
+        out = _translator(server).translate(["Latent Implicit Visual Reasoning"], "title")
+    assert out == ["潜在隐式视觉推理"]
+    assert len(server.requests) == 2
+    retry = json.loads(server.requests[1].body)["messages"][-1]["content"]
+    assert "Translate every word, including: Latent\n" in retry and "Implicit," not in retry
+
+
+def _splits_at_a_colon_unless_told(request) -> Reply:
+    user = json.loads(request.body)["messages"][-1]["content"]
+    return _chat("基于动作单元控制的面部表情编辑" if "Add no colon" in user else "面部表情编辑：动作单元控制")
+
+
+def test_a_title_split_at_a_new_colon_is_tried_again_asking_for_one_phrase():
+    with LoopbackServer(fallback=_splits_at_a_colon_unless_told) as server:
+        out = _translator(server).translate(["Facial Expression Editing with Action-Unit Control"], "title")
+    assert out == ["基于动作单元控制的面部表情编辑"]
+    assert len(server.requests) == 2
 
 
 def _loses_what_is_not_named(request) -> Reply:
@@ -73,9 +108,9 @@ def test_a_second_try_that_is_no_better_is_dropped():
         return _chat("用一千个样本训练的模型")
 
     with LoopbackServer(fallback=always_loses) as server:
-        out = _translator(server).translate(["Training with 1,000 Examples", "A plain title"], "title")
+        out = _translator(server).translate(["Training with 1,000 Examples", "Training Models"], "title")
     assert out == ["用一千个样本训练的模型"] * 2
-    assert len(server.requests) == 3  # the plain title lost nothing, so only the other is tried again
+    assert len(server.requests) == 3  # "Training Models" lost nothing, so only the other is tried again
 
 
 def test_retries_on_429_and_5xx_and_connection_errors(monkeypatch, caplog):

@@ -7,7 +7,7 @@ import pytest
 from hf_daily.translate import source_hash
 from hf_daily.translate.glossary import relevant_terms
 from hf_daily.translate.prompts import build_messages
-from hf_daily.translate.text import clean_output, normalize_text, split_sentences
+from hf_daily.translate.text import clean_output, group_sentences, join_translations, normalize_text, split_sentences
 
 
 def test_source_hash_is_sha256_of_the_whitespace_normalised_text():
@@ -104,3 +104,18 @@ def test_glossary_leaves_out_terms_found_only_inside_longer_ones():
     terms = relevant_terms("Large language models and supervised fine-tuning")
     assert "large language model" in terms and "language model" not in terms
     assert "supervised fine-tuning" in terms and "fine-tuning" not in terms
+
+
+def test_group_sentences_joins_neighbours_up_to_the_limit_and_never_splits_a_sentence():
+    text = "First one is short. Second one, e.g. with an abbreviation, is longer. Third. " + "Long " * 30 + "end."
+    groups = group_sentences(text, 80)
+    assert groups == ["First one is short. Second one, e.g. with an abbreviation, is longer. Third.",
+                      ("Long " * 30 + "end.").strip()]
+    assert " ".join(groups) == normalize_text(text)
+    assert group_sentences("", 80) == []
+
+
+def test_join_translations_glues_chinese_and_spaces_latin():
+    assert join_translations(["第一句。", " 第二句。", "", "GPT-4o wins.", "Then more."]) == \
+        "第一句。第二句。GPT-4o wins. Then more."
+

@@ -12,6 +12,7 @@ from hf_daily.translate import (
     TranslatorConfig,
     load_translator,
 )
+from hf_daily.translate.causal import resolve_weights
 from hf_daily.translate.prompts import PROMPT_VERSION
 from hf_daily.translate.text import split_title_name
 from hf_daily_tests.tiny_models import GENERATION_MAX_NEW_TOKENS
@@ -218,3 +219,16 @@ def test_the_llama_cpp_runtime_without_its_library_says_how_to_install_it(monkey
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # as if llama-cpp-python were not installed
     with pytest.raises(TranslationModelError, match=r"needs llama-cpp-python .*pip install -e '\.\[model\]'"):
         LlamaCppEngine(tmp_path / "model.gguf", n_seq=1, seq_ctx=64, n_threads=1)
+
+
+@pytest.mark.parametrize("reported, weights", [
+    ("AVX2 = 1 | AVX512 = 0 | AMX_INT8 = 0 |", "as-is"),
+    ("AVX2 = 1 | AVX512 = 1 | AMX_INT8 = 0 |", "q4_0"),
+    # Where AMX is, llama.cpp's repacked buffers are off, and Q4_0 gains nothing (see LlamaCppEngine).
+    ("AVX2 = 1 | AVX512 = 1 | AMX_INT8 = 1 |", "as-is"),
+])
+def test_auto_weights_follow_the_kernels_llama_cpp_reports(monkeypatch, reported, weights):
+    monkeypatch.setattr("hf_daily.translate.llamacpp.kernels", lambda: reported)
+    assert resolve_weights(TranslatorConfig(runtime="llamacpp"), "llamacpp") == weights
+    assert resolve_weights(TranslatorConfig(runtime="llamacpp", weights="q8_0"), "llamacpp") == "q8_0"
+    assert resolve_weights(TranslatorConfig(runtime="llamacpp", model="/m", gguf_file="x.gguf"), "llamacpp") == "as-is"
