@@ -14,6 +14,15 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+import duckdb
+
+from hf_daily.steps.ingest import contiguous_ranges, import_folder
+from hf_daily.sources.archive import ArchiveFileError
+from hf_daily.translate.cli import add_translate_arguments, main_translate
+from hf_daily.translate.config import LLAMACPP_WEIGHTS, RUNTIMES, parse_model_spec
+from hf_daily.warehouse import Warehouse, WarehouseError, WarehouseLockedError
+from hf_daily.warehouse.views import REPORTS, ensure_views
+
 # Read-only commands wait this long for a run's write lock by default: long enough for a
 # daily run's short writes, short enough that a person is told what is going on.
 READ_WAIT_S = 10.0
@@ -28,8 +37,8 @@ def _root_cause(error) -> str:
 
 
 def _materialize(args: argparse.Namespace) -> int:
-    from hf_daily.defs.runner import materialize, parse_day
-    from hf_daily.translate.config import parse_model_spec
+    # Dagster is imported when a command needs it: `hf-daily sql` and `report` should start at once.
+    from hf_daily.runner import materialize, parse_day
 
     start = parse_day(args.start)
     end = parse_day(args.end) if args.end else None
@@ -52,9 +61,6 @@ def _materialize(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from hf_daily.archive import ArchiveFileError, contiguous_ranges, import_folder
-    from hf_daily.warehouse import Warehouse, WarehouseError
-
     try:
         report = import_folder(Warehouse(Path(args.data_dir) / "warehouse.duckdb"), args.folder)
     except ArchiveFileError as exc:
@@ -91,7 +97,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _materialize_imported(args: argparse.Namespace, ranges, translator: dict) -> int:
-    from hf_daily.defs.runner import materialize
+    from hf_daily.runner import materialize
 
     # Days between imported ones (weekends) are read from an empty folder: they stay empty
     # rather than being fetched from the network behind the user's back.
@@ -190,11 +196,6 @@ def write_result(columns: list[str], rows: list, fmt: str, out=None, max_width: 
 
 
 def _query(args: argparse.Namespace, sql: str) -> int:
-    import duckdb
-
-    from hf_daily.analytics import ensure_views
-    from hf_daily.warehouse import Warehouse, WarehouseError, WarehouseLockedError
-
     path = Path(args.data_dir) / "warehouse.duckdb"
     try:
         with Warehouse(path, lock_timeout=args.wait).connect(read_only=True) as con:
@@ -247,8 +248,6 @@ def _sql(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from hf_daily.analytics import REPORTS
-
     if not args.name:
         width = max(map(len, REPORTS))
         print("Reports (run one with: hf-daily report NAME [--format csv|json]):\n")
@@ -263,7 +262,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _ui(args: argparse.Namespace) -> int:
-    from hf_daily.defs.runner import dagster_home
+    from hf_daily.runner import dagster_home
 
     env = dict(os.environ, DAGSTER_HOME=str(dagster_home(args.data_dir)), HF_DAILY_DATA_DIR=args.data_dir)
     # 127.0.0.1 by default: the UI can launch runs, so it must not be reachable from the network.
@@ -278,8 +277,6 @@ def _ui(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from hf_daily.translate.config import LLAMACPP_WEIGHTS, RUNTIMES
-
     parser = argparse.ArgumentParser(prog="hf-daily", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -331,8 +328,6 @@ def main(argv: list[str] | None = None) -> int:
     i.set_defaults(func=_import)
 
     t = sub.add_parser("translate", help="translate a JSON-lines file of papers {id, title, abstract}")
-    from hf_daily.translate.cli import add_translate_arguments, main_translate
-
     add_translate_arguments(t)
     t.set_defaults(func=main_translate)
 

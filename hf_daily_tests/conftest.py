@@ -1,9 +1,10 @@
+import sys
 from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SHARED_API = SHARED / "hf_daily_api"
+from hf_daily_tests.factories import SHARED, SHARED_API  # noqa: F401 (SHARED: for translate/test_titles)
+from hf_daily_tests.loopback import loopback  # noqa: F401 (the fixture, for every test folder)
 
 
 @pytest.fixture
@@ -11,3 +12,15 @@ def shared_api() -> Path:
     if not SHARED_API.is_dir():
         pytest.skip(f"{SHARED_API} is absent: the real Daily Papers archive lives in ../shared beside the checkout")
     return SHARED_API
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _only_this_checkout():
+    """Fails the run if any hf_daily module came from elsewhere (an editable install of another checkout
+    answers for a module that moved or was removed here)."""
+    yield
+    package = Path(__file__).resolve().parents[1] / "hf_daily"
+    stray = sorted(name for name, module in list(sys.modules.items())
+                   if (name == "hf_daily" or name.startswith("hf_daily.")) and getattr(module, "__file__", None)
+                   and not Path(module.__file__).resolve().is_relative_to(package))
+    assert not stray, f"imported from outside {package}: {stray}"

@@ -147,7 +147,7 @@ def test_import_of_a_missing_folder_fails_clearly(capsys, tmp_path):
 
 
 def test_import_materializes_each_run_of_days_but_never_across_a_rejected_file(capsys, tmp_path, monkeypatch):
-    import hf_daily.defs.runner as runner
+    import hf_daily.runner as runner
 
     calls = []
 

@@ -5,7 +5,9 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from hf_daily.api import ArchiveSource, DailyPapersClient, RawPage
+from hf_daily.sources.archive import ArchiveSource
+from hf_daily.sources.client import DailyPapersClient
+from hf_daily.sources.page import RawPage
 from hf_daily.translate import Translator, TranslatorConfig, load_translator
 from hf_daily.translate.config import parse_model_spec
 from hf_daily.warehouse import Warehouse

@@ -8,7 +8,8 @@ import os
 
 import duckdb
 
-from hf_daily import analytics, cli
+from hf_daily import cli
+from hf_daily.warehouse import views as analytics
 from hf_daily_tests.defs.test_daily_graph import fake, run, write_archive
 from hf_daily_tests.defs.test_daily_graph import snapshot as everything
 
@@ -80,7 +81,7 @@ def test_a_refresh_keeps_every_snapshot_and_the_issue_uses_the_latest(tmp_path, 
 
 
 def test_import_then_materialize_the_imported_days(tmp_path, tiny_model, capsys, monkeypatch, instance):
-    import hf_daily.defs.runner as runner
+    import hf_daily.runner as runner
 
     real = runner.materialize
     monkeypatch.setattr(runner, "materialize", lambda *a, **k: real(*a, instance=instance, **k))

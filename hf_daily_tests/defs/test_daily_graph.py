@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from hf_daily.defs.runner import materialize
+from hf_daily.runner import materialize
 
 DAY = dt.date(2025, 12, 26)
 TABLES = ["papers", "authors", "organizations", "upvote_snapshots", "paper_translations", "translation_cache",

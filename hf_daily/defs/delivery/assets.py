@@ -3,8 +3,8 @@ import os
 import dagster as dg
 from pydantic import Field
 
-from hf_daily import narration, site, speech
-from hf_daily import poster as posters
+from hf_daily.channels import feed, narration, site, speech
+from hf_daily.channels import poster as posters
 from hf_daily.defs.metadata import days_label, inline_png
 from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
 from hf_daily.defs.resources import StorageResource
@@ -94,5 +94,5 @@ def html_issue(context: dg.AssetExecutionContext, config: SiteConfig, storage: S
         "index_path": dg.MetadataValue.path(str(report.index)),
         "feed_path": dg.MetadataValue.path(str(report.feed)),
         "issues_on_index": report.issues,
-        "feed_entries": min(report.issues, site.FEED_ENTRIES),
+        "feed_entries": min(report.issues, feed.FEED_ENTRIES),
     })

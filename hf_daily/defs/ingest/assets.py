@@ -1,6 +1,6 @@
 import dagster as dg
 
-from hf_daily import pipeline
+from hf_daily.steps import ingest, normalize
 from hf_daily.defs.metadata import days_label, table_metadata, table_spec
 from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
 from hf_daily.defs.resources import DailyPapersResource, StorageResource
@@ -20,7 +20,7 @@ def raw_responses(
     context: dg.AssetExecutionContext, config: FetchConfig, storage: StorageResource, daily_papers: DailyPapersResource
 ) -> dg.MaterializeResult:
     days = partition_days(context)
-    report = pipeline.fetch_days(
+    report = ingest.fetch_days(
         storage.warehouse(), daily_papers.fetch_day, days, refresh=config.refresh, progress=context.log.info,
     )
     if report.possibly_truncated:
@@ -57,7 +57,7 @@ NORMALIZED = ["papers", "authors", "organizations", "upvote_snapshots"]
 def normalized_papers(context: dg.AssetExecutionContext, storage: StorageResource):
     """Papers, authors, organizations and upvote snapshots, typed, from the stored raw responses."""
     days = partition_days(context)
-    report = pipeline.normalize_days(storage.warehouse(), days)
+    report = normalize.normalize_days(storage.warehouse(), days)
     for name in NORMALIZED:
         yield dg.MaterializeResult(asset_key=name, metadata={"days": days_label(days), "dagster/row_count": report.rows[name]})
     yield dg.AssetCheckResult(

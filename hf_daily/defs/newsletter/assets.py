@@ -1,6 +1,7 @@
 import dagster as dg
 
-from hf_daily import pipeline
+from hf_daily.channels import charts as chart_channel
+from hf_daily.channels import markdown as markdown_channel
 from hf_daily.defs.metadata import days_label, inline_png, table_metadata
 from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
 from hf_daily.defs.resources import StorageResource
@@ -13,7 +14,7 @@ from hf_daily.defs.resources import StorageResource
 )
 def charts(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.MaterializeResult:
     days = partition_days(context)
-    paths = pipeline.chart_days(storage.warehouse(), days, storage.path)
+    paths = chart_channel.chart_days(storage.warehouse(), days, storage.path)
     last = paths[days[-1]]
     return dg.MaterializeResult(metadata={
         "days": days_label(days),
@@ -32,7 +33,7 @@ def charts(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.Ma
 )
 def newsletter_issue(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.MaterializeResult:
     days = partition_days(context)
-    issues = pipeline.issue_days(storage.warehouse(), days, storage.path)
+    issues = markdown_channel.issue_days(storage.warehouse(), days, storage.path)
     path, markdown, issue = issues[days[-1]]
     return dg.MaterializeResult(metadata={
         "days": days_label(days),
