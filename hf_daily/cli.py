@@ -12,10 +12,11 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
-from pathlib import Path
 
 import duckdb
 
+from hf_daily.core.constants import PAGE_SIZE
+from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
 from hf_daily.steps.ingest import contiguous_ranges, import_folder
 from hf_daily.sources.archive import ArchiveFileError
 from hf_daily.translate.cli import add_translate_arguments, main_translate
@@ -56,13 +57,13 @@ def _materialize(args: argparse.Namespace) -> int:
                 print(f"error in {event.step_key}: {_root_cause(event.step_failure_data.error)}", file=sys.stderr)
     if not failed:
         last = end or start
-        print(f"done: {len(results)} run(s); issue at {os.path.join(args.data_dir, 'issues', last.isoformat() + '.md')}")
+        print(f"done: {len(results)} run(s); issue at {DataLayout(args.data_dir).issue(last)}")
     return 1 if failed else 0
 
 
 def _import(args: argparse.Namespace) -> int:
     try:
-        report = import_folder(Warehouse(Path(args.data_dir) / "warehouse.duckdb"), args.folder)
+        report = import_folder(Warehouse(DataLayout(args.data_dir).warehouse), args.folder)
     except ArchiveFileError as exc:
         print(f"hf-daily import: {exc}", file=sys.stderr)
         return 2
@@ -83,7 +84,7 @@ def _import(args: argparse.Namespace) -> int:
               f"{', '.join(p.name for p in report.ignored[:5])}{' ...' if len(report.ignored) > 5 else ''}")
     truncated = [f for f in report.imported if f.possibly_truncated]
     if truncated:
-        print(f"warning: {len(truncated)} day(s) hold exactly 50 papers, one full API page, and may be missing "
+        print(f"warning: {len(truncated)} day(s) hold exactly {PAGE_SIZE} papers, one full API page, and may be missing "
               "the rest; fetch them again from the API with `hf-daily materialize DAY --refresh`.")
     papers = sum(f.papers for f in report.imported)
     print(f"imported {len(report.imported)} file(s), {papers} papers; rejected {len(report.rejected)}")
@@ -108,7 +109,7 @@ def _materialize_imported(args: argparse.Namespace, ranges, translator: dict) ->
                                   translator=translator or None, raise_on_error=False)
             if not _report_failures(results):
                 return 1
-    print(f"done: issues in {os.path.join(args.data_dir, 'issues')}")
+    print(f"done: issues in {DataLayout(args.data_dir).issues}")
     return 0
 
 
@@ -196,7 +197,7 @@ def write_result(columns: list[str], rows: list, fmt: str, out=None, max_width: 
 
 
 def _query(args: argparse.Namespace, sql: str) -> int:
-    path = Path(args.data_dir) / "warehouse.duckdb"
+    path = DataLayout(args.data_dir).warehouse
     try:
         with Warehouse(path, lock_timeout=args.wait).connect(read_only=True) as con:
             ensure_views(con, read_only=True)
@@ -278,13 +279,14 @@ def _ui(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hf-daily", description=__doc__)
+    data_dir = os.environ.get("HF_DAILY_DATA_DIR", DEFAULT_DATA_DIR)
     sub = parser.add_subparsers(dest="command", required=True)
 
     m = sub.add_parser("materialize", help="materialize a day, or a range of days, into the warehouse")
     m.add_argument("start", help="day, YYYY-MM-DD")
     m.add_argument("end", nargs="?", help="last day of a range, YYYY-MM-DD")
     m.add_argument("--archive", help="read YYYY-MM-DD.json files from this folder instead of the API")
-    m.add_argument("--data-dir", default=os.environ.get("HF_DAILY_DATA_DIR", "data"))
+    m.add_argument("--data-dir", default=data_dir)
     m.add_argument("--refresh", action="store_true", help="fetch again days that are already stored")
     m.add_argument("--per-day", action="store_true", help="one run per day instead of one run for the range")
     m.add_argument("--backend", help="translator backend: causal, seq2seq or openai")
@@ -298,7 +300,6 @@ def main(argv: list[str] | None = None) -> int:
                         "openai:deepseek-chat, and keep the better translation")
     m.set_defaults(func=_materialize)
 
-    data_dir = os.environ.get("HF_DAILY_DATA_DIR", "data")
 
     def read_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--format", choices=["table", "csv", "json"], default="table")
@@ -334,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     u = sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this project")
     u.add_argument("--host", default="127.0.0.1")
     u.add_argument("--port", type=int, default=3000)
-    u.add_argument("--data-dir", default=os.environ.get("HF_DAILY_DATA_DIR", "data"))
+    u.add_argument("--data-dir", default=data_dir)
     u.set_defaults(func=_ui)
 
     args = parser.parse_args(argv)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from hf_daily.core.constants import FIRST_DAY
+from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
 from hf_daily.definitions import defs
-from hf_daily.defs.partitions import FIRST_DAY
 
 # DuckDB has one writer: runs that write it queue for the "duckdb" pool one at a time instead of
 # meeting its lock. Run granularity, because a slot claimed per step by a run that is then killed
@@ -29,7 +30,7 @@ telemetry:
 
 def dagster_home(data_dir: str | os.PathLike) -> Path:
     """DAGSTER_HOME if set, else data/dagster_home, created with hf-daily's instance settings."""
-    home = Path(os.environ.get("DAGSTER_HOME") or Path(data_dir).resolve() / "dagster_home")
+    home = Path(os.environ.get("DAGSTER_HOME") or DataLayout(Path(data_dir).resolve()).dagster_home)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
@@ -42,7 +43,7 @@ def parse_day(text: str) -> dt.date:
         day = dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-12-26") from None
-    first = dt.date.fromisoformat(FIRST_DAY)
+    first = FIRST_DAY
     today = dt.datetime.now(dt.timezone.utc).date()
     if not first <= day < today:
         raise ValueError(
@@ -52,7 +53,7 @@ def parse_day(text: str) -> dt.date:
     return day
 
 
-def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = "data", archive_dir: str | None = None,
+def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = DEFAULT_DATA_DIR, archive_dir: str | None = None,
                 refresh: bool = False, per_day: bool = False, translator: dict | None = None,
                 raise_on_error: bool = True, instance: dg.DagsterInstance | None = None,
                 base_url: str | None = None, daily_papers: dict | None = None,

@@ -19,8 +19,8 @@ def _only_this_checkout():
     """Fails the run if any hf_daily module came from elsewhere (an editable install of another checkout
     answers for a module that moved or was removed here)."""
     yield
-    package = Path(__file__).resolve().parents[1] / "hf_daily"
+    package = Path(__file__).resolve().parents[1]
     stray = sorted(name for name, module in list(sys.modules.items())
-                   if (name == "hf_daily" or name.startswith("hf_daily.")) and getattr(module, "__file__", None)
+                   if name.split(".")[0] in ("hf_daily", "hf_daily_tests") and getattr(module, "__file__", None)
                    and not Path(module.__file__).resolve().is_relative_to(package))
     assert not stray, f"imported from outside {package}: {stray}"

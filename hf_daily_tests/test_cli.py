@@ -12,14 +12,13 @@ import textwrap
 import pytest
 
 from hf_daily import cli
-from hf_daily_tests.test_analytics import build_fixture
-from hf_daily_tests.test_archive import folder_of_every_shape
+from hf_daily_tests.factories import analytics_warehouse, folder_of_every_shape
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli")
-    build_fixture(folder / "warehouse.duckdb")
+    analytics_warehouse(folder / "warehouse.duckdb")
     return folder
 
 
@@ -101,7 +100,7 @@ def test_a_missing_warehouse_says_how_to_make_one(capsys, tmp_path):
 
 def test_a_run_holding_the_write_lock_is_explained(capsys, data_dir, tmp_path):
     db = tmp_path / "warehouse.duckdb"
-    build_fixture(db)
+    analytics_warehouse(db)
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, duckdb

@@ -21,16 +21,16 @@ from typing import BinaryIO
 import pandas as pd
 
 from hf_daily import warehouse as wh
-from hf_daily.core.layout import chart_dir
+from hf_daily.core.constants import TREND_DAYS
+from hf_daily.core.layout import DataLayout
 from hf_daily.core.parallel import map_days
 
 FONT_PACKAGE = "pylopdf_fonts_zh_cn"
 FONT_FILE = "NotoSansSC-Regular.otf"
 
-WINDOW_DAYS = 30
 MEAN_DAYS = 7
 
-TREND_TITLE = "近30天每日论文数"
+TREND_TITLE = f"近{TREND_DAYS}天每日论文数"
 TREND_XLABEL = "日期"
 TREND_YLABEL = "论文数"
 TREND_BARS_LABEL = "每日论文数"
@@ -109,7 +109,7 @@ def _daily_series(counts: pd.DataFrame, day: dt.date) -> pd.Series:
     missing = {"day", "papers"} - set(counts.columns)
     if missing:
         raise ValueError(f"counts needs the columns 'day' and 'papers'; missing {sorted(missing)}")
-    window = [day - dt.timedelta(days=offset) for offset in range(WINDOW_DAYS - 1, -1, -1)]
+    window = [day - dt.timedelta(days=offset) for offset in range(TREND_DAYS - 1, -1, -1)]
     days = pd.to_datetime(counts["day"]).dt.date
     frame = pd.DataFrame({"day": days, "papers": pd.to_numeric(counts["papers"])})
     frame = frame[frame["day"].isin(set(window))]
@@ -138,7 +138,7 @@ def render_trend_chart(counts: pd.DataFrame, day: dt.date, path: Path) -> Path:
         day = day.date()
     series = _daily_series(counts, day)
     mean = series.rolling(MEAN_DAYS, min_periods=1).mean()
-    positions = list(range(WINDOW_DAYS))
+    positions = list(range(TREND_DAYS))
     font = _font_properties()
 
     # A Figure with its own Agg canvas, not pyplot: nothing is registered globally,
@@ -148,22 +148,22 @@ def render_trend_chart(counts: pd.DataFrame, day: dt.date, path: Path) -> Path:
     ax = fig.add_subplot()
 
     present = [(x, v) for x, v in zip(positions, series) if pd.notna(v)]
-    colors = [HIGHLIGHT_COLOR if x == WINDOW_DAYS - 1 else BAR_COLOR for x, _ in present]
+    colors = [HIGHLIGHT_COLOR if x == TREND_DAYS - 1 else BAR_COLOR for x, _ in present]
     ax.bar([x for x, _ in present], [v for _, v in present], width=0.75, color=colors, zorder=2)
     ax.plot(positions, mean.to_list(), color=MEAN_COLOR, linewidth=2, zorder=3)
 
     target = series.iloc[-1]
     if pd.notna(target):
-        ax.annotate(f"{int(target)}", (WINDOW_DAYS - 1, target), xytext=(0, 3), textcoords="offset points",
+        ax.annotate(f"{int(target)}", (TREND_DAYS - 1, target), xytext=(0, 3), textcoords="offset points",
                     ha="center", va="bottom", color=HIGHLIGHT_COLOR, fontproperties=font)
     else:
-        ax.annotate(TREND_NO_DATA_LABEL, (WINDOW_DAYS - 1, 0), xytext=(0, 3), textcoords="offset points",
+        ax.annotate(TREND_NO_DATA_LABEL, (TREND_DAYS - 1, 0), xytext=(0, 3), textcoords="offset points",
                     ha="center", va="bottom", color=HIGHLIGHT_COLOR, fontproperties=font)
 
     # Ticks every week counting back from the day itself, so the day is always labelled.
-    ticks = list(range(WINDOW_DAYS - 1, -1, -MEAN_DAYS))[::-1]
+    ticks = list(range(TREND_DAYS - 1, -1, -MEAN_DAYS))[::-1]
     ax.set_xticks(ticks, [series.index[t].strftime("%m-%d") for t in ticks])
-    ax.set_xlim(-0.75, WINDOW_DAYS - 0.25)
+    ax.set_xlim(-0.75, TREND_DAYS - 0.25)
     top = max([v for _, v in present] + [float(m) for m in mean if pd.notna(m)] + [1.0])
     ax.set_ylim(0, top * 1.25)  # headroom for the legend and the day's label
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -252,7 +252,6 @@ def _placeholder_image(text: str):
 
 # --- the daily step ------------------------------------------------------------------------------
 
-TREND_DAYS = 30
 
 
 def _known_day_counts(con, first: dt.date, last: dt.date) -> pd.DataFrame:
@@ -273,7 +272,7 @@ def _word_cloud_frequencies(rows: list[tuple[str, str, int]]) -> dict[str, int]:
     return chinese or {k: n for lang, k, n in rows if lang == "en"}
 
 
-def chart_days(warehouse: wh.Warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, dict[str, Path]]:
+def chart_days(warehouse: wh.Warehouse, days: Sequence[dt.date], layout: DataLayout) -> dict[dt.date, dict[str, Path]]:
     with warehouse.connect() as con:
         counts = _known_day_counts(con, min(days) - dt.timedelta(days=TREND_DAYS - 1), max(days))
         keywords = con.execute(
@@ -284,11 +283,12 @@ def chart_days(warehouse: wh.Warehouse, days: Sequence[dt.date], data_dir: Path)
         keywords_of[day].append((lang, keyword, papers))
     known = pd.to_datetime(counts["day"]).dt.date
     jobs = [(day, counts[(known > day - dt.timedelta(days=TREND_DAYS)) & (known <= day)].reset_index(drop=True),
-             _word_cloud_frequencies(keywords_of[day]), chart_dir(data_dir, day)) for day in days]
+             _word_cloud_frequencies(keywords_of[day]), layout.trend_chart(day), layout.word_cloud(day))
+            for day in days]
     return dict(zip(days, map_days(_chart_job, jobs)))
 
 
-def _chart_job(job: tuple[dt.date, pd.DataFrame, dict[str, int], Path]) -> dict[str, Path]:
-    day, window, frequencies, folder = job
-    return {"trend_chart": render_trend_chart(window, day, folder / "trend.png"),
-            "word_cloud": render_word_cloud(frequencies, folder / "wordcloud.png")}
+def _chart_job(job: tuple[dt.date, pd.DataFrame, dict[str, int], Path, Path]) -> dict[str, Path]:
+    day, window, frequencies, trend_chart, word_cloud = job
+    return {"trend_chart": render_trend_chart(window, day, trend_chart),
+            "word_cloud": render_word_cloud(frequencies, word_cloud)}

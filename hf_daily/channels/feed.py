@@ -11,11 +11,13 @@ from urllib.parse import urljoin
 from markupsafe import escape
 
 from hf_daily.core.display import SITE_TITLE, plain_text
-from hf_daily.core.layout import page_name
+from hf_daily.core.layout import DataLayout
 from hf_daily.steps.issue import IssueSummary
 
 FEED_ENTRIES = 60  # two months: feed readers fetch the feed often, and older issues stay on the index page
 
+# Links are relative to the site folder, so only the layout's shape counts, not where data/ lies.
+_SHAPE = DataLayout()
 _FEED_NAMESPACE = uuid.UUID("6f1e9d0c-3b4a-5c8e-9f2d-7a1b0c4d5e6f")
 
 
@@ -57,10 +59,10 @@ def render_feed(issues: Sequence[IssueSummary], site_url: str = "", limit: int =
         entry = add(feed, "entry")
         add(entry, "id", _entry_id(item.day))
         add(entry, "title", f"{SITE_TITLE} · {item.day.isoformat()} · {item.paper_count} 篇论文")
-        add(entry, "link", rel="alternate", type="text/html", href=absolute(page_name(item.day)))
+        add(entry, "link", rel="alternate", type="text/html", href=absolute(_SHAPE.page(item.day).name))
         if item.audio_bytes:
             add(entry, "link", rel="enclosure", type="audio/mpeg", length=item.audio_bytes,
-                href=absolute(f"../audio/{item.day.isoformat()}.mp3"))
+                href=absolute(_SHAPE.link(_SHAPE.audio(item.day), _SHAPE.site)))
         add(entry, "published", _atom_time(item.day))
         add(entry, "updated", _atom_time(item.day))
         fields = "、".join(plain_text(f) for f in item.hot_fields)

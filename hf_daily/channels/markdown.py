@@ -22,9 +22,9 @@ import pandas as pd
 
 from hf_daily import warehouse as wh
 from hf_daily.channels.registry import delivery_links
-from hf_daily.core.display import plain_text, safe_url
+from hf_daily.core.display import NO_PAPERS, SITE_TITLE, TREND_ALT, TREND_HEADING, plain_text, safe_url
 from hf_daily.core.files import write_atomically
-from hf_daily.core.layout import issue_path
+from hf_daily.core.layout import DataLayout
 from hf_daily.steps.issue import Issue, IssuePaper, build_issues
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|~!&$^])")
@@ -54,7 +54,7 @@ def _links(paper: IssuePaper) -> str:
 
 def render_issue(issue: Issue) -> str:
     day = issue.day.isoformat()
-    lines = [f"# Hugging Face 每日论文速递 · {day}", ""]
+    lines = [f"# {SITE_TITLE} · {day}", ""]
     count = len(issue.papers)
     if issue.hot_fields:
         fields = "、".join(f"{escape_markdown(name)}（{n}）" for name, n in issue.hot_fields)
@@ -69,7 +69,7 @@ def render_issue(issue: Issue) -> str:
         lines += ["", " · ".join(links)]
     lines.append("")
     if not issue.papers:
-        lines += ["今天没有新论文（周末和节假日通常如此）。", ""]
+        lines += [NO_PAPERS, ""]
     for number, paper in enumerate(issue.papers, start=1):
         lines += [
             "---",
@@ -93,17 +93,18 @@ def render_issue(issue: Issue) -> str:
     if issue.word_cloud:
         lines += ["## 关键词词云", "", f"![{day} 关键词词云]({quote(issue.word_cloud)})", ""]
     if issue.trend_chart:
-        lines += ["## 近 30 天论文数", "", f"![{day} 近 30 天每日论文数]({quote(issue.trend_chart)})", ""]
+        lines += [f"## {TREND_HEADING}", "", f"![{day} {TREND_ALT}]({quote(issue.trend_chart)})", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def issue_days(warehouse: wh.Warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, tuple[Path, str, Issue]]:
-    issues = build_issues(warehouse, days, data_dir)
+def issue_days(warehouse: wh.Warehouse, days: Sequence[dt.date], layout: DataLayout,
+               ) -> dict[dt.date, tuple[Path, str, Issue]]:
+    issues = build_issues(warehouse, days, layout)
     out, rows = {}, []
     for day, issue in issues.items():
-        issue = dataclasses.replace(issue, extra_links=delivery_links(day))
+        issue = dataclasses.replace(issue, extra_links=delivery_links(layout, day))
         markdown = render_issue(issue)
-        path = write_atomically(issue_path(data_dir, day), markdown)
+        path = write_atomically(layout.issue(day), markdown)
         out[day] = (path, markdown, issue)
         rows.append({"day": day, "paper_count": len(issue.papers), "hot_fields": [n for n, _ in issue.hot_fields],
                      "path": str(path), "markdown": markdown})

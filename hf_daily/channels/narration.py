@@ -13,11 +13,12 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from hf_daily.core.display import weekday
 from hf_daily.core.files import write_atomically
+from hf_daily.core.layout import DataLayout
 from hf_daily.steps.issue import Issue, build_issues
 
 _DIGITS = "零一二三四五六七八九"
-_WEEKDAYS = "一二三四五六日"
 # Longer integers are codes or ids rather than amounts, and sound right digit by digit.
 _MAX_CARDINAL_DIGITS = 12
 
@@ -128,7 +129,7 @@ def speakable(text: str | None) -> str:
 
 
 def spoken_date(day: dt.date) -> str:
-    return f"{digits(str(day.year))}年{cardinal(day.month)}月{cardinal(day.day)}日，星期{_WEEKDAYS[day.weekday()]}"
+    return f"{digits(str(day.year))}年{cardinal(day.month)}月{cardinal(day.day)}日，{weekday(day)}"
 
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
@@ -177,14 +178,9 @@ def narration_script(issue: Issue, summary_chars: int = 60) -> str:
     return "\n".join(lines) + "\n"
 
 
-def script_path(data_dir: Path, day: dt.date) -> Path:
-    """Beside the MP3, so the transcript is published with the audio."""
-    return Path(data_dir) / "audio" / f"{day.isoformat()}.txt"
-
-
-def narration_days(warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, tuple[Path, str]]:
+def narration_days(warehouse, days: Sequence[dt.date], layout: DataLayout) -> dict[dt.date, tuple[Path, str]]:
     out = {}
-    for day, issue in build_issues(warehouse, days, data_dir).items():
+    for day, issue in build_issues(warehouse, days, layout).items():
         script = narration_script(issue)
-        out[day] = (write_atomically(script_path(data_dir, day), script), script)
+        out[day] = (write_atomically(layout.transcript(day), script), script)
     return out

@@ -19,7 +19,9 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from hf_daily.channels.charts import chinese_font_path
+from hf_daily.core.display import MACHINE_TRANSLATED, NO_PAPERS, SITE_TITLE, long_date, plain_text
 from hf_daily.core.files import write_atomically
+from hf_daily.core.layout import DataLayout
 from hf_daily.core.parallel import map_days
 from hf_daily.steps.issue import Issue, build_issues
 
@@ -37,8 +39,6 @@ CARD_EDGE = (224, 229, 240)
 TEXT = (28, 32, 42)
 MUTED = (110, 118, 135)
 ACCENT = (255, 153, 0)
-_WEEKDAYS = "一二三四五六日"
-_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 # A Latin word (with its trailing punctuation) moves to the next line whole; CJK breaks between characters.
 _TOKENS = re.compile(r"[A-Za-z0-9][\w.'’+\-/]*[,.;:!?)\]]*|\s+|.", re.DOTALL)
 # These never start a line (the rule Chinese typesetting calls 避头).
@@ -69,14 +69,10 @@ def _length(font: ImageFont.FreeTypeFont, text: str) -> float:
     return sum(_advance(font, char) for char in text)
 
 
-def _clean(text: str | None) -> str:
-    return " ".join(_INVISIBLE.sub("", text or "").split())
-
-
 def wrap(text: str, font: ImageFont.FreeTypeFont, width: float, max_lines: int | None = None) -> list[str]:
     """Lines of at most `width` pixels; the last kept line ends with … when text is cut."""
     lines, line, line_w = [], "", 0.0
-    for token in _TOKENS.findall(_clean(text)):
+    for token in _TOKENS.findall(plain_text(text)):
         if not line and token.isspace():
             continue
         token_w = _length(font, token)
@@ -136,7 +132,7 @@ def _card_blocks(number: int, paper, inner: int) -> list[_Text]:
         blocks.append(_Text(wrap(paper.abstract_zh, _font(28), inner, max_lines=4), 28, TEXT, spacing=1.6))
     meta = f"第 {number} 篇 · 赞 {int(paper.upvotes)}"
     if paper.organization:
-        meta += f" · {_clean(paper.organization)}"
+        meta += f" · {plain_text(paper.organization)}"
     blocks.append(_Text(wrap(meta, _font(24), inner, max_lines=1), 24, MUTED))
     return blocks
 
@@ -148,11 +144,11 @@ def render_poster(issue: Issue, width: int = WIDTH) -> bytes:
     badge = 64
     inner = card_w - 2 * PAD - badge - 24
     header = [
-        _Text(["Hugging Face 每日论文速递"], 54, HEADER_TEXT, bold=True, spacing=1.3),
-        _Text([f"{day.year} 年 {day.month} 月 {day.day} 日 · 星期{_WEEKDAYS[day.weekday()]}"], 34, HEADER_MUTED),
+        _Text([SITE_TITLE], 54, HEADER_TEXT, bold=True, spacing=1.3),
+        _Text([long_date(day)], 34, HEADER_MUTED),
         _Text([f"今日共 {len(issue.papers)} 篇论文"], 40, HEADER_TEXT, bold=True, spacing=1.5),
     ]
-    pills = [f"{_clean(name)} {n}" for name, n in issue.hot_fields]
+    pills = [f"{plain_text(name)} {n}" for name, n in issue.hot_fields]
     pill_font, pill_h = _font(28), 52
     pill_rows, row, row_w = [], [], 0
     for text in pills:
@@ -169,7 +165,7 @@ def render_poster(issue: Issue, width: int = WIDTH) -> bytes:
 
     cards = [_card_blocks(n, p, inner) for n, p in enumerate(issue.papers, start=1)]
     if not cards:
-        cards = [[_Text(wrap("今天没有新论文（周末和节假日通常如此）。", _font(32), card_w - 2 * PAD), 32, TEXT)]]
+        cards = [[_Text(wrap(NO_PAPERS, _font(32), card_w - 2 * PAD), 32, TEXT)]]
     card_heights = [max(badge, sum(b.height for b in blocks) + 10 * (len(blocks) - 1)) + 2 * PAD for blocks in cards]
     footer_h = 110
     height = header_h + GAP + sum(h + GAP for h in card_heights) + footer_h
@@ -205,7 +201,7 @@ def render_poster(issue: Issue, width: int = WIDTH) -> bytes:
         for block in blocks:
             block_y = _draw_text(draw, text_x, block_y, block) + 10
         y += card_h + GAP
-    draw.text((width / 2, height - footer_h / 2), "数据来自 Hugging Face Daily Papers · 中文由机器翻译",
+    draw.text((width / 2, height - footer_h / 2), MACHINE_TRANSLATED,
               font=_font(24), fill=MUTED, anchor="mm")
 
     out = io.BytesIO()
@@ -225,16 +221,12 @@ def thumbnail(path: Path, width: int = 360, max_height: int = 1600) -> bytes:
     return out.getvalue()
 
 
-def poster_path(data_dir: Path, day: dt.date) -> Path:
-    return Path(data_dir) / "posters" / f"{day.isoformat()}.png"
-
-
 def _poster_job(job: tuple[Issue, Path]) -> Path:
     issue, path = job
     return write_atomically(path, render_poster(issue))
 
 
-def poster_days(warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, Path]:
-    issues = build_issues(warehouse, days, data_dir)
-    return dict(zip(issues, map_days(_poster_job, [(issue, poster_path(data_dir, day))
+def poster_days(warehouse, days: Sequence[dt.date], layout: DataLayout) -> dict[dt.date, Path]:
+    issues = build_issues(warehouse, days, layout)
+    return dict(zip(issues, map_days(_poster_job, [(issue, layout.poster(day))
                                                    for day, issue in issues.items()])))

@@ -15,7 +15,6 @@ import base64
 import dataclasses
 import datetime as dt
 import hashlib
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,12 +25,20 @@ import jinja2
 from markupsafe import Markup
 
 from hf_daily.channels.feed import render_feed
-from hf_daily.core.display import SITE_TITLE, plain_text, safe_url
+from hf_daily.core.display import (
+    MACHINE_TRANSLATED,
+    NO_PAPERS,
+    SITE_TITLE,
+    TREND_ALT,
+    TREND_HEADING,
+    long_date,
+    plain_text,
+    safe_url,
+)
 from hf_daily.core.files import write_atomically
-from hf_daily.core.layout import issue_path, page_name
+from hf_daily.core.layout import DataLayout
 from hf_daily.steps.issue import Issue, IssueSummary, build_issues, read_issue_summaries
 
-_WEEKDAYS = "一二三四五六日"
 
 CSS = """
 :root{color-scheme:light dark;--bg:#f5f6fa;--card:#fff;--text:#1c202a;--muted:#6e7687;--accent:#1f3a93;--edge:#e0e5f0}
@@ -90,7 +97,7 @@ _LAYOUT = """<!doctype html>
 <main class="wrap">
 {% block main %}{% endblock %}
 </main>
-<footer class="wrap">数据来自 Hugging Face Daily Papers · 中文由机器翻译，以原文为准</footer>
+<footer class="wrap">{{ machine_translated }}，以原文为准</footer>
 </body>
 </html>
 """
@@ -121,7 +128,7 @@ _ISSUE_PAGE = """{% extends "layout.html" %}
 </section>
 {% endif %}
 {% if not issue.papers %}
-<section><p>今天没有新论文（周末和节假日通常如此）。</p></section>
+<section><p>{{ no_papers }}</p></section>
 {% endif %}
 <ol class="papers">
 {% for paper in issue.papers %}
@@ -144,7 +151,7 @@ _ISSUE_PAGE = """{% extends "layout.html" %}
 <section><h2>关键词词云</h2><img src="{{ issue.word_cloud|local_href }}" alt="{{ issue.day.isoformat() }} 关键词词云"></section>
 {% endif %}
 {% if issue.trend_chart %}
-<section><h2>近 30 天论文数</h2><img src="{{ issue.trend_chart|local_href }}" alt="{{ issue.day.isoformat() }} 近 30 天每日论文数"></section>
+<section><h2>{{ trend_heading }}</h2><img src="{{ issue.trend_chart|local_href }}" alt="{{ issue.day.isoformat() }} {{ trend_alt }}"></section>
 {% endif %}
 {% endblock %}
 """
@@ -185,8 +192,9 @@ def local_href(path: str) -> str:
     return quote(path, safe="/._-~")
 
 
-def long_date(day: dt.date) -> str:
-    return f"{day.year} 年 {day.month} 月 {day.day} 日 · 星期{_WEEKDAYS[day.weekday()]}"
+def page_name(day: dt.date) -> str:
+    """A page's link from the index: pages lie side by side in the site folder."""
+    return DataLayout().page(day).name
 
 
 def _groupby_month(issues: Sequence[IssueSummary]):
@@ -206,7 +214,8 @@ _ENV = jinja2.Environment(
 _ENV.filters.update(clean=plain_text, http_href=http_href, local_href=local_href, long_date=long_date,
                     page_name=page_name, groupby_month=_groupby_month, iso=lambda day: day.isoformat())
 # The style element must match the policy's hash byte for byte: it goes in as it is.
-_ENV.globals.update(site_title=SITE_TITLE, csp=CONTENT_SECURITY_POLICY, css=Markup(CSS))
+_ENV.globals.update(site_title=SITE_TITLE, no_papers=NO_PAPERS, machine_translated=MACHINE_TRANSLATED,
+                    trend_heading=TREND_HEADING, trend_alt=TREND_ALT, csp=CONTENT_SECURITY_POLICY, css=Markup(CSS))
 
 
 def render_issue_page(issue: Issue, *, audio: str | None = None, transcript: str | None = None,
@@ -224,10 +233,6 @@ def render_index(issues: Sequence[IssueSummary]) -> str:
 
 # --- the daily step ------------------------------------------------------------------------------
 
-def site_dir(data_dir: Path) -> Path:
-    return Path(data_dir) / "site"
-
-
 @dataclass
 class SiteReport:
     pages: dict[dt.date, Path]
@@ -236,21 +241,18 @@ class SiteReport:
     issues: int
 
 
-def publish_days(warehouse, days: Sequence[dt.date], data_dir: Path, site_url: str = "") -> SiteReport:
+def publish_days(warehouse, days: Sequence[dt.date], layout: DataLayout, site_url: str = "") -> SiteReport:
     """Write the days' pages, then the index and the feed from every issue in the warehouse."""
-    data_dir = Path(data_dir)
-    folder = site_dir(data_dir)
-
     def from_page(path: Path) -> str:
-        return os.path.relpath(path, folder).replace(os.sep, "/")
+        return layout.link(path, layout.site)
 
     def existing(path: Path) -> str | None:
         return from_page(path) if path.is_file() else None
 
     pages = {}
-    for day, issue in build_issues(warehouse, days, data_dir).items():
+    for day, issue in build_issues(warehouse, days, layout).items():
         # The issue's chart paths are relative to the Markdown file: make them relative to the page.
-        issues = issue_path(data_dir, day).parent
+        issues = layout.issues
         issue = dataclasses.replace(
             issue,
             word_cloud=from_page(issues / issue.word_cloud) if issue.word_cloud else None,
@@ -258,13 +260,13 @@ def publish_days(warehouse, days: Sequence[dt.date], data_dir: Path, site_url: s
         )
         html = render_issue_page(
             issue,
-            audio=existing(data_dir / "audio" / f"{day.isoformat()}.mp3"),
-            transcript=existing(data_dir / "audio" / f"{day.isoformat()}.txt"),
-            poster=existing(data_dir / "posters" / f"{day.isoformat()}.png"),
-            markdown=existing(issue_path(data_dir, day)),
+            audio=existing(layout.audio(day)),
+            transcript=existing(layout.transcript(day)),
+            poster=existing(layout.poster(day)),
+            markdown=existing(layout.issue(day)),
         )
-        pages[day] = write_atomically(folder / page_name(day), html)
-    summaries = read_issue_summaries(warehouse, data_dir)
-    index = write_atomically(folder / "index.html", render_index(summaries))
-    feed = write_atomically(folder / "feed.xml", render_feed(summaries, site_url))
+        pages[day] = write_atomically(layout.page(day), html)
+    summaries = read_issue_summaries(warehouse, layout)
+    index = write_atomically(layout.index, render_index(summaries))
+    feed = write_atomically(layout.feed, render_feed(summaries, site_url))
     return SiteReport(pages, index, feed, len(summaries))

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hf_daily.channels.narration import script_path
 from hf_daily.core.files import write_atomically
+from hf_daily.core.layout import DataLayout
 from hf_daily.core.parallel import map_days
 
 INSTALL_HINT = "install the speech packages with `pip install espeakng-loader lameenc` (or `pip install -e .`)"
@@ -168,20 +168,16 @@ def write_briefing(script: str, path: Path, voice: str = "cmn") -> Briefing:
     return Briefing(Path(path), round(speech.seconds, 2), speech.sample_rate, len(mp3), speech.engine)
 
 
-def audio_path(data_dir: Path, day: dt.date) -> Path:
-    return Path(data_dir) / "audio" / f"{day.isoformat()}.mp3"
-
-
 def _briefing_job(job: tuple[str, Path]) -> Briefing:
     return write_briefing(*job)
 
 
-def speech_days(days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, Briefing]:
+def speech_days(days: Sequence[dt.date], layout: DataLayout) -> dict[dt.date, Briefing]:
     """Speak each day's narration script (see hf_daily.channels.narration) into data/audio/YYYY-MM-DD.mp3."""
     jobs = []
     for day in days:
-        source = script_path(data_dir, day)
+        source = layout.transcript(day)
         if not source.is_file():
             raise FileNotFoundError(f"{source} is missing: materialize narration_script for {day} first")
-        jobs.append((source.read_text(encoding="utf-8"), audio_path(data_dir, day)))
+        jobs.append((source.read_text(encoding="utf-8"), layout.audio(day)))
     return dict(zip(days, map_days(_briefing_job, jobs)))

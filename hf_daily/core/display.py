@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from urllib.parse import quote
+
+from hf_daily.core.constants import TREND_DAYS
 
 _WHITESPACE = re.compile(r"\s+")
 # Bidirectional controls (U+061C, the Arabic letter mark, among them) can make text display in a
@@ -26,4 +29,20 @@ def safe_url(url: str | None) -> str | None:
     return quote(url, safe=":/?#@!$&'*+,;=%~.-_[]")
 
 
+# The Chinese text every format shares.
 SITE_TITLE = "Hugging Face 每日论文速递"
+NO_PAPERS = "今天没有新论文（周末和节假日通常如此）。"
+MACHINE_TRANSLATED = "数据来自 Hugging Face Daily Papers · 中文由机器翻译"
+TREND_HEADING = f"近 {TREND_DAYS} 天论文数"
+TREND_ALT = f"近 {TREND_DAYS} 天每日论文数"
+_WEEKDAYS = "一二三四五六日"
+
+
+def weekday(day: dt.date) -> str:
+    """星期一 .. 星期日."""
+    return f"星期{_WEEKDAYS[day.weekday()]}"
+
+
+def long_date(day: dt.date) -> str:
+    """2025 年 12 月 26 日 · 星期五: the date as every written format shows it."""
+    return f"{day.year} 年 {day.month} 月 {day.day} 日 · {weekday(day)}"

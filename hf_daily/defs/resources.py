@@ -1,10 +1,9 @@
 import datetime as dt
 import os
-from pathlib import Path
-
 import dagster as dg
 from pydantic import Field
 
+from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
 from hf_daily.sources.archive import ArchiveSource
 from hf_daily.sources.client import DailyPapersClient
 from hf_daily.sources.page import RawPage
@@ -16,21 +15,17 @@ from hf_daily.warehouse import Warehouse
 class StorageResource(dg.ConfigurableResource):
     """Where hf-daily keeps everything: the DuckDB warehouse and the issue, chart and model files."""
 
-    data_dir: str = Field(default="data", description="Folder for warehouse.duckdb, issues/, charts/ and models/.")
+    data_dir: str = Field(default=DEFAULT_DATA_DIR, description="Folder for warehouse.duckdb, issues/, charts/ and models/.")
     lock_timeout_s: float = Field(
         default=300.0, description="How long to wait for another process's DuckDB write lock before failing."
     )
 
     @property
-    def path(self) -> Path:
-        return Path(self.data_dir)
-
-    @property
-    def warehouse_path(self) -> Path:
-        return self.path / "warehouse.duckdb"
+    def layout(self) -> DataLayout:
+        return DataLayout(self.data_dir)
 
     def warehouse(self) -> Warehouse:
-        return Warehouse(self.warehouse_path, lock_timeout=self.lock_timeout_s)
+        return Warehouse(self.layout.warehouse, lock_timeout=self.lock_timeout_s)
 
 
 class DailyPapersResource(dg.ConfigurableResource):
@@ -113,7 +108,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
     """Resources from the environment, so `dagster dev` and the CLI agree without a config file."""
     env = os.environ.get
     return {
-        "storage": StorageResource(data_dir=env("HF_DAILY_DATA_DIR", "data")),
+        "storage": StorageResource(data_dir=env("HF_DAILY_DATA_DIR", DEFAULT_DATA_DIR)),
         "daily_papers": DailyPapersResource(
             base_url=env("HF_DAILY_BASE_URL", "https://huggingface.co"),
             archive_dir=env("HF_DAILY_ARCHIVE_DIR") or None,

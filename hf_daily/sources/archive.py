@@ -13,8 +13,8 @@ Every shape becomes the API's canonical list, so the warehouse stores a body tha
 :func:`hf_daily.sources.page.parse_page` reads. A ``list`` file is kept byte for byte; the
 others are re-serialized, and the URI of the original file says which shape it was.
 
-The newsletter asked the API for one page of at most 50 papers and never paged, so a
-day with exactly 50 papers in a file may have lost the rest: it is flagged, never guessed.
+The newsletter asked the API for one page (``PAGE_SIZE`` papers at most) and never paged, so a
+day with exactly that many papers in a file may have lost the rest: it is flagged, never guessed.
 """
 
 from __future__ import annotations
@@ -29,12 +29,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hf_daily.core.constants import PAGE_SIZE
 from hf_daily.sources.page import DailyPapersError, RawPage, parse_page
 
 log = logging.getLogger(__name__)
-
-# The API's default page size, which the replaced newsletter never went past.
-TRUNCATION_LIMIT = 50
 
 SHAPES = ("list", "string-items", "wrapped")
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
@@ -62,7 +60,7 @@ class ArchiveFile:
 
     @property
     def possibly_truncated(self) -> bool:
-        return self.papers == TRUNCATION_LIMIT
+        return self.papers == PAGE_SIZE
 
     @property
     def url(self) -> str:
@@ -232,7 +230,7 @@ def possibly_truncated(pages: Iterable[RawPage], papers: int | None = None) -> b
         return False
     if papers is None:
         papers = len(parse_page(pages[0].body, day=pages[0].day, url=pages[0].url))
-    return papers == TRUNCATION_LIMIT
+    return papers == PAGE_SIZE
 
 
 def read_folder(folder: str | Path) -> tuple[list[ArchiveFile | ArchiveFileError], list[Path]]:

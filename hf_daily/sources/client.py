@@ -11,10 +11,9 @@ from collections.abc import Callable
 
 import requests
 
+from hf_daily.core.constants import FIRST_DAY, PAGE_SIZE
 from hf_daily.sources.page import DailyPapersError, RawPage, parse_page
 
-# Daily Papers opened on this day: asking for an earlier one is a mistake, not a quiet day.
-FIRST_DAY = dt.date(2023, 5, 4)
 USER_AGENT = "hf-daily/0.1"
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # The statuses Retry-After is defined for (RFC 6585 for 429, RFC 9110 for 503).
@@ -68,7 +67,7 @@ class DailyPapersClient:
         retries: int = 5,
         backoff: float = 1.0,
         max_wait: float = 60.0,
-        page_size: int = 50,
+        page_size: int = PAGE_SIZE,
         max_pages: int = 200,
         session: requests.Session | None = None,
         sleep: Callable[[float], object] = time.sleep,

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from hf_daily import warehouse as wh
-from hf_daily.core.layout import chart_dir, issue_path
+from hf_daily.core.layout import DataLayout
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,7 @@ class IssueSummary:
     audio_bytes: int | None = None  # size of ../audio/YYYY-MM-DD.mp3 when it exists: the feed's enclosure
 
 
-def build_issues(warehouse: wh.Warehouse, days: Sequence[dt.date], data_dir: Path) -> dict[dt.date, Issue]:
+def build_issues(warehouse: wh.Warehouse, days: Sequence[dt.date], layout: DataLayout) -> dict[dt.date, Issue]:
     """The days' issues (papers by upvotes, hot fields, chart links), read in one connection."""
     with warehouse.connect() as con:
         papers = con.execute(
@@ -78,21 +76,15 @@ def build_issues(warehouse: wh.Warehouse, days: Sequence[dt.date], data_dir: Pat
     for day, name, n in hot:
         hot_of[day].append((name, n))
 
-    def relative(path: Path, issue_file: Path) -> str | None:
-        return os.path.relpath(path, issue_file.parent).replace(os.sep, "/") if path.exists() else None
+    def from_issue(path) -> str | None:
+        return layout.link(path, layout.issues) if path.exists() else None
 
-    issues = {}
-    for day in days:
-        issue_file, folder = issue_path(data_dir, day), chart_dir(data_dir, day)
-        issues[day] = Issue(
-            day=day, papers=papers_of[day], hot_fields=hot_of[day],
-            word_cloud=relative(folder / "wordcloud.png", issue_file),
-            trend_chart=relative(folder / "trend.png", issue_file),
-        )
-    return issues
+    return {day: Issue(day=day, papers=papers_of[day], hot_fields=hot_of[day],
+                       word_cloud=from_issue(layout.word_cloud(day)), trend_chart=from_issue(layout.trend_chart(day)))
+            for day in days}
 
 
-def read_issue_summaries(warehouse, data_dir: Path) -> list[IssueSummary]:
+def read_issue_summaries(warehouse: wh.Warehouse, layout: DataLayout) -> list[IssueSummary]:
     """Every issue in newsletter_issues, newest first, with its titles in the issue's order."""
     with warehouse.connect() as con:
         rows = con.execute(
@@ -103,7 +95,7 @@ def read_issue_summaries(warehouse, data_dir: Path) -> list[IssueSummary]:
                FROM newsletter_issues i ORDER BY i.day DESC""").fetchall()
     summaries = []
     for day, count, fields, titles in rows:
-        audio = Path(data_dir) / "audio" / f"{day.isoformat()}.mp3"
+        audio = layout.audio(day)
         summaries.append(IssueSummary(day, count, list(fields or []), list(titles or []),
                                       audio.stat().st_size if audio.is_file() else None))
     return summaries

@@ -29,15 +29,6 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # The warehouse's INTEGER columns are 32-bit: a larger count is garbage, and inserting it would fail the day.
 _INT32 = range(-(2**31), 2**31)
 
-PAPER_COLUMNS = [
-    "day", "paper_id", "rank", "title", "abstract", "hf_url", "arxiv_url", "published_at",
-    "submitted_on_daily_at", "upvotes", "num_comments", "github_repo", "github_stars",
-    "project_page", "ai_summary", "ai_keywords", "organization_id", "fetched_at",
-]
-AUTHOR_COLUMNS = ["day", "paper_id", "position", "name", "hf_username"]
-ORGANIZATION_COLUMNS = ["organization_id", "name", "fullname", "avatar_url"]
-UPVOTE_SNAPSHOT_COLUMNS = ["day", "paper_id", "fetched_at", "upvotes", "num_comments"]
-
 
 @dataclass
 class NormalizedDay:
@@ -212,10 +203,10 @@ def normalize_day(day: dt.date, fetches: list[list[RawPage]]) -> NormalizedDay:
 
     return NormalizedDay(
         day=day,
-        papers=pd.DataFrame(papers, columns=PAPER_COLUMNS),
-        authors=pd.DataFrame(authors, columns=AUTHOR_COLUMNS),
-        organizations=pd.DataFrame(list(organizations.values()), columns=ORGANIZATION_COLUMNS),
-        upvote_snapshots=pd.DataFrame(list(snapshots.values()), columns=UPVOTE_SNAPSHOT_COLUMNS),
+        papers=pd.DataFrame(papers, columns=wh.TABLES["papers"].column_names),
+        authors=pd.DataFrame(authors, columns=wh.TABLES["authors"].column_names),
+        organizations=pd.DataFrame(list(organizations.values()), columns=wh.TABLES["organizations"].column_names),
+        upvote_snapshots=pd.DataFrame(list(snapshots.values()), columns=wh.TABLES["upvote_snapshots"].column_names),
         duplicate_ids=duplicates,
         raw_paper_ids=len(seen),
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from hf_daily.sources.archive import TRUNCATION_LIMIT
+from hf_daily.core.constants import PAGE_SIZE
 from hf_daily.sources.page import RawPage
 
 
@@ -75,6 +75,6 @@ def possibly_truncated_days(con, days: Iterable[dt.date]) -> list[dt.date]:
                       max(fetch_id) OVER (PARTITION BY day) AS latest
                FROM raw_responses WHERE day IN (SELECT unnest(?)) GROUP BY day, fetch_id)
            WHERE fetch_id = latest AND pages = 1 AND from_file AND papers = ? ORDER BY day""",
-        [days, TRUNCATION_LIMIT],
+        [days, PAGE_SIZE],
     ).fetchall()
     return [r[0] for r in rows]

@@ -7,7 +7,8 @@ import miniaudio
 import pytest
 
 from hf_daily.channels import speech
-from hf_daily.channels.narration import narration_script, script_path
+from hf_daily.channels.narration import narration_script
+from hf_daily.core.layout import DataLayout
 from hf_daily.steps.issue import Issue, IssuePaper
 
 SCRIPT = ("大家好，今天是二零二五年十二月二十六日，共有两篇论文。\n"
@@ -58,16 +59,16 @@ def test_a_longer_script_speaks_longer():
 def test_speech_days_speaks_the_narration_script(tmp_path):
     day = dt.date(2025, 12, 26)
     issue = Issue(day, [IssuePaper("1", "T", "视觉推理", "我们提出一种方法。", "https://huggingface.co/papers/1")], [])
-    script_path(tmp_path, day).parent.mkdir(parents=True)
-    script_path(tmp_path, day).write_text(narration_script(issue), encoding="utf-8")
-    [(got_day, result)] = speech.speech_days([day], tmp_path).items()
+    DataLayout(tmp_path).transcript(day).parent.mkdir(parents=True)
+    DataLayout(tmp_path).transcript(day).write_text(narration_script(issue), encoding="utf-8")
+    [(got_day, result)] = speech.speech_days([day], DataLayout(tmp_path)).items()
     assert got_day == day and result.path == tmp_path / "audio" / "2025-12-26.mp3"
     assert decode(result.path)[1] == pytest.approx(result.seconds, abs=0.2)
 
 
 def test_speech_days_names_the_missing_step(tmp_path):
     with pytest.raises(FileNotFoundError, match="narration_script"):
-        speech.speech_days([dt.date(2025, 12, 26)], tmp_path)
+        speech.speech_days([dt.date(2025, 12, 26)], DataLayout(tmp_path))
 
 
 def test_a_missing_engine_says_how_to_install_it(monkeypatch):

@@ -44,7 +44,7 @@ def sleep(seconds):
     waits.append(seconds)
     time.sleep(seconds)
 
-StorageResource.warehouse = lambda self: Warehouse(self.warehouse_path, lock_timeout=self.lock_timeout_s, sleep=sleep)
+StorageResource.warehouse = lambda self: Warehouse(self.layout.warehouse, lock_timeout=self.lock_timeout_s, sleep=sleep)
 with dg.DagsterInstance.ephemeral() as instance:
     results = materialize(dt.date.fromisoformat(start), dt.date.fromisoformat(end), data_dir=data_dir,
                           base_url=base_url, translator=json.loads(translator), instance=instance,
@@ -118,7 +118,7 @@ def seeded_run(tmp_path, loopback, monkeypatch):
         time.sleep(seconds)  # the writer's own back-off: a fraction of a second
 
     monkeypatch.setattr(StorageResource, "warehouse", lambda self: Warehouse(
-        self.warehouse_path, lock_timeout=settings["lock_timeout"], sleep=sleep))
+        self.layout.warehouse, lock_timeout=settings["lock_timeout"], sleep=sleep))
 
     def run(*replies: Reply, refresh: bool = False):
         loopback.script(*replies)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from pathlib import Path
 
 import pytest
 
@@ -15,21 +14,9 @@ from hf_daily.steps import ingest
 from hf_daily import warehouse as wh
 from hf_daily.sources.archive import ArchiveSource
 from hf_daily.sources.page import DailyPapersError, parse_page
+from hf_daily_tests.factories import ARCHIVE_PAPERS, archive_paper, folder_of_every_shape, write_json
 
 DAY = dt.date(2025, 12, 26)
-
-
-def paper(i: int, **extra) -> dict:
-    return {"paper": {"id": f"2512.{i:05d}", "title": f"Paper {i}", "upvotes": i, "hidden": False,
-                      "githubRepo": None, "authors": [{"name": "Ada O'Brien"}], **extra}, "numComments": 0}
-
-
-def write(folder: Path, name: str, data) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, indent=4),
-                    encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -37,11 +24,10 @@ def warehouse(tmp_path):
     return wh.Warehouse(tmp_path / "data" / "warehouse.duckdb")
 
 
-PAPERS = [paper(1), paper(2, summary="Line one\nline two", ai_keywords=["LLM", "agents"])]
 
 
 def test_the_api_list_is_kept_verbatim(tmp_path):
-    path = write(tmp_path, "2025-12-26.json", PAPERS)
+    path = write_json(tmp_path, "2025-12-26.json", ARCHIVE_PAPERS)
     read = archive.read_archive_file(path)
     assert (read.day, read.shape, read.papers, read.possibly_truncated) == (DAY, "list", 2, False)
     assert read.body == path.read_text(encoding="utf-8")
@@ -50,54 +36,54 @@ def test_the_api_list_is_kept_verbatim(tmp_path):
 
 @pytest.mark.parametrize("encode", [json.dumps, str], ids=["json-strings", "python-reprs"])
 def test_a_list_of_serialized_papers(tmp_path, encode):
-    path = write(tmp_path, "2025-12-26.json", [encode(p) for p in PAPERS])
+    path = write_json(tmp_path, "2025-12-26.json", [encode(p) for p in ARCHIVE_PAPERS])
     if encode is str:
         assert "'hidden': False" in path.read_text() and "None" in path.read_text()
     read = archive.read_archive_file(path)
     assert (read.shape, read.papers) == ("string-items", 2)
-    assert parse_page(read.body, day=DAY, url=read.url) == PAPERS
+    assert parse_page(read.body, day=DAY, url=read.url) == ARCHIVE_PAPERS
     assert read.url.endswith("#shape=string-items")
 
 
 @pytest.mark.parametrize("encode", [lambda p: p, str], ids=["objects", "python-reprs"])
 def test_the_status_date_count_data_wrapper(tmp_path, encode):
     # What the newsletter's Paper_metadata_download.py wrote: {"status", "date", "count", "data": [str(paper)]}.
-    path = write(tmp_path, "2025-12-26.json",
-                 {"status": "success", "date": "2025-12-26", "count": 2, "data": [encode(p) for p in PAPERS]})
+    path = write_json(tmp_path, "2025-12-26.json",
+                 {"status": "success", "date": "2025-12-26", "count": 2, "data": [encode(p) for p in ARCHIVE_PAPERS]})
     read = archive.read_archive_file(path)
     assert (read.day, read.shape, read.papers, read.notes) == (DAY, "wrapped", 2, ())
-    assert parse_page(read.body, day=DAY, url=read.url) == PAPERS
+    assert parse_page(read.body, day=DAY, url=read.url) == ARCHIVE_PAPERS
 
 
 def test_a_wrapper_names_its_own_day_when_the_file_name_does_not(tmp_path):
-    read = archive.read_archive_file(write(tmp_path, "papers.json", {"status": "success", "date": "2025-12-26",
-                                                                        "count": 1, "data": [paper(1)]}))
+    read = archive.read_archive_file(write_json(tmp_path, "papers.json", {"status": "success", "date": "2025-12-26",
+                                                                        "count": 1, "data": [archive_paper(1)]}))
     assert read.day == DAY
 
 
 def test_a_no_data_wrapper_is_an_empty_day(tmp_path):
-    read = archive.read_archive_file(write(tmp_path, "2025-12-26.json", {
+    read = archive.read_archive_file(write_json(tmp_path, "2025-12-26.json", {
         "status": "no_data", "date": "2025-12-26", "message": "No papers found for this date"}))
     assert (read.papers, read.body) == (0, "[]")
     assert "no papers" in read.notes[0]
 
 
 def test_a_count_that_disagrees_is_noted(tmp_path):
-    read = archive.read_archive_file(write(tmp_path, "2025-12-26.json",
-                                           {"status": "success", "date": "2025-12-26", "count": 3, "data": PAPERS}))
+    read = archive.read_archive_file(write_json(tmp_path, "2025-12-26.json",
+                                           {"status": "success", "date": "2025-12-26", "count": 3, "data": ARCHIVE_PAPERS}))
     assert read.notes == ("'count' says 3 but 'data' holds 2 papers",)
 
 
 def test_a_byte_order_mark_is_dropped(tmp_path):
     path = tmp_path / "2025-12-26.json"
-    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(PAPERS).encode())
-    assert json.loads(archive.read_archive_file(path).body) == PAPERS
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(ARCHIVE_PAPERS).encode())
+    assert json.loads(archive.read_archive_file(path).body) == ARCHIVE_PAPERS
 
 
 def test_exactly_fifty_papers_is_flagged(tmp_path, caplog):
-    full = archive.read_archive_file(write(tmp_path, "2025-12-26.json", [paper(i) for i in range(50)]))
+    full = archive.read_archive_file(write_json(tmp_path, "2025-12-26.json", [archive_paper(i) for i in range(50)]))
     assert full.possibly_truncated and archive.possibly_truncated([full.page()])
-    assert not archive.read_archive_file(write(tmp_path, "2025-12-25.json", [paper(i) for i in range(49)])).possibly_truncated
+    assert not archive.read_archive_file(write_json(tmp_path, "2025-12-25.json", [archive_paper(i) for i in range(49)])).possibly_truncated
     with caplog.at_level(logging.WARNING, logger="hf_daily.sources.archive"):
         ArchiveSource(tmp_path).fetch_day(DAY)
     assert "2025-12-26.json holds exactly 50 papers" in caplog.text and "may have had more" in caplog.text
@@ -105,18 +91,18 @@ def test_exactly_fifty_papers_is_flagged(tmp_path, caplog):
 
 @pytest.mark.parametrize(("name", "content", "cause"), [
     ("2025-12-26.json", '[{"paper": {"id": "1", "title": "t"}}, ', "not JSON"),
-    ("2025-12-26.json", [json.dumps(paper(1)), "{'paper': {'id': '2', 'title': "], "neither JSON nor a Python literal"),
-    ("2025-12-26.json", [str(paper(1)), "__import__('os').system('echo pwned')"], "neither JSON nor a Python literal"),
-    ("2025-12-26.json", [paper(1), {"id": "2"}], "no 'paper' object"),
+    ("2025-12-26.json", [json.dumps(archive_paper(1)), "{'paper': {'id': '2', 'title': "], "neither JSON nor a Python literal"),
+    ("2025-12-26.json", [str(archive_paper(1)), "__import__('os').system('echo pwned')"], "neither JSON nor a Python literal"),
+    ("2025-12-26.json", [archive_paper(1), {"id": "2"}], "no 'paper' object"),
     ("2025-12-26.json", {"status": "error", "date": "2025-12-26", "code": 429, "message": "Too Many"},
      "failed download (status 'error'; code '429'"),
     ("2025-12-26.json", {"papers": []}, "JSON dict without 'data'"),
     ("2025-12-26.json", {"error": "Invalid date"}, "API error"),
     ("2025-12-26.json", {"status": "success", "date": "2025-12-25", "count": 0, "data": []}, "its name says 2025-12-26"),
-    ("papers.json", [paper(1)], "cannot tell which day"),
+    ("papers.json", [archive_paper(1)], "cannot tell which day"),
 ])
 def test_a_file_that_cannot_be_read_names_itself_and_the_cause(tmp_path, name, content, cause):
-    path = write(tmp_path, name, content)
+    path = write_json(tmp_path, name, content)
     with pytest.raises(archive.ArchiveFileError) as err:
         archive.read_archive_file(path)
     assert str(err.value).startswith(f"{path}: ") and cause in str(err.value), str(err.value)
@@ -124,30 +110,20 @@ def test_a_file_that_cannot_be_read_names_itself_and_the_cause(tmp_path, name, c
 
 
 def test_archive_source_reads_every_shape_for_the_pipeline(tmp_path):
-    write(tmp_path, "daily_papers_2025-12-25.json", [str(p) for p in PAPERS])
-    write(tmp_path, "2025-12-26.json", {"status": "success", "date": "2025-12-26", "count": 2, "data": PAPERS})
+    write_json(tmp_path, "daily_papers_2025-12-25.json", [str(p) for p in ARCHIVE_PAPERS])
+    write_json(tmp_path, "2025-12-26.json", {"status": "success", "date": "2025-12-26", "count": 2, "data": ARCHIVE_PAPERS})
     source = ArchiveSource(tmp_path)
     for day in (dt.date(2025, 12, 25), DAY):
         [page] = source.fetch_day(day)
-        assert parse_page(page.body, day=day, url=page.url) == PAPERS
+        assert parse_page(page.body, day=day, url=page.url) == ARCHIVE_PAPERS
     assert source.fetch_day(dt.date(2025, 12, 27)) == []
 
 
 def test_two_files_for_one_day_are_an_error(tmp_path):
-    write(tmp_path, "2025-12-26.json", PAPERS)
-    write(tmp_path, "daily_papers_2025-12-26.json", PAPERS)
+    write_json(tmp_path, "2025-12-26.json", ARCHIVE_PAPERS)
+    write_json(tmp_path, "daily_papers_2025-12-26.json", ARCHIVE_PAPERS)
     with pytest.raises(DailyPapersError, match="several files hold 2025-12-26"):
         ArchiveSource(tmp_path).fetch_day(DAY)
-
-
-def folder_of_every_shape(folder: Path) -> Path:
-    write(folder, "2025-12-22.json", PAPERS)
-    write(folder, "2025-12-23.json", [str(p) for p in [paper(3), paper(4)]])
-    write(folder, "2025-12-24.json", {"status": "success", "date": "2025-12-24", "count": 1, "data": [str(paper(5))]})
-    write(folder, "2025-12-25.json", [json.dumps(paper(6)), "{'paper': broken"])  # rejected whole
-    write(folder, "2025-12-26.json", [paper(i) for i in range(100, 150)])
-    write(folder, "README.txt", "not an archive file")
-    return folder
 
 
 def test_import_a_folder_reports_each_file_and_rejects_a_broken_one_whole(tmp_path, warehouse):
@@ -174,8 +150,8 @@ def test_import_a_folder_reports_each_file_and_rejects_a_broken_one_whole(tmp_pa
 
 
 def test_import_rejects_a_second_file_for_the_same_day(tmp_path, warehouse):
-    write(tmp_path / "a", "2025-12-26.json", PAPERS)
-    write(tmp_path / "a", "daily_papers_2025-12-26.json", [paper(9)])
+    write_json(tmp_path / "a", "2025-12-26.json", ARCHIVE_PAPERS)
+    write_json(tmp_path / "a", "daily_papers_2025-12-26.json", [archive_paper(9)])
     report = ingest.import_folder(warehouse, tmp_path / "a")
     assert [f.ok for f in report.files] == [True, False]
     assert "already imported from 2025-12-26.json" in report.files[1].error
@@ -194,8 +170,8 @@ def test_contiguous_ranges_bridge_weekends_but_not_rejected_days():
 
 def test_fetch_days_logs_days_done_left_and_flags_full_archive_pages(tmp_path, warehouse):
     folder = tmp_path / "archive"
-    write(folder, "2025-12-22.json", PAPERS)
-    write(folder, "2025-12-23.json", [paper(i) for i in range(50)])
+    write_json(folder, "2025-12-22.json", ARCHIVE_PAPERS)
+    write_json(folder, "2025-12-23.json", [archive_paper(i) for i in range(50)])
     days = [dt.date(2025, 12, 21), dt.date(2025, 12, 22), dt.date(2025, 12, 23)]
     lines: list[str] = []
     report = ingest.fetch_days(warehouse, ArchiveSource(folder).fetch_day, days, progress=lines.append)
@@ -212,7 +188,7 @@ def test_fetch_days_stores_in_batches(tmp_path, warehouse, monkeypatch):
     folder = tmp_path / "archive"
     days = [dt.date(2025, 12, d) for d in range(1, 8)]
     for day in days:
-        write(folder, f"{day}.json", [paper(day.day)])
+        write_json(folder, f"{day}.json", [archive_paper(day.day)])
     opened = []
     connect = warehouse.connect
     monkeypatch.setattr(warehouse, "connect", lambda *a, **k: opened.append(1) or connect(*a, **k))

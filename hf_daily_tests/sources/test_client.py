@@ -17,7 +17,8 @@ import pytest
 import requests
 
 from hf_daily.sources.archive import ArchiveSource
-from hf_daily.sources.client import FIRST_DAY, DailyPapersClient
+from hf_daily.core.constants import FIRST_DAY
+from hf_daily.sources.client import DailyPapersClient
 from hf_daily.sources.page import DailyPapersError, RawPage, parse_page
 from hf_daily_tests.factories import SHARED_API
 

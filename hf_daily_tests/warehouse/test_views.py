@@ -1,78 +1,19 @@
 """Each analytics view against a small handwritten warehouse whose answers can be worked out by hand.
 
-Five weeks, Monday 2025-11-24 (W48) to 2025-12-22 (W52), one paper a week and then four in W52:
-
-    day         paper  org  code  upvotes (latest)  en keywords
-    2025-11-24  A      o1   yes   3 -> 10           agents, robots
-    2025-12-01  B      o1   no    5                 agents, robots
-    2025-12-08  C      o2   yes   7                 agents
-    2025-12-15  D      -    no    0                 agents
-    2025-12-22  E      o2   no    20                Diffusion
-    2025-12-22  F      o1   no    120               agents, robots
-    2025-12-23  E      o2   yes   25 (again)        diffusion, agents
-    2025-12-23  G      o2   no    50                agents
-    2025-12-27  (fetched, no papers)
+The warehouse, and the table of what it holds, are hf_daily_tests.factories.analytics_warehouse.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from hf_daily.warehouse import views as analytics
 from hf_daily import warehouse as wh
-
-D = dt.date.fromisoformat
-W48, W49, W50, W51, W52 = (D("2025-11-24"), D("2025-12-01"), D("2025-12-08"), D("2025-12-15"), D("2025-12-22"))
-
-# (day, paper, rank, org, repo, upvotes, [en keywords], [fields])
-PAPERS = [
-    ("2025-11-24", "A", 1, "o1", "https://github.com/a/a", 3, ["agents", "robots"], ["多模态"]),
-    ("2025-12-01", "B", 1, "o1", None, 5, ["agents", "robots"], []),
-    ("2025-12-08", "C", 1, "o2", "https://github.com/c/c", 7, ["agents"], []),
-    ("2025-12-15", "D", 1, None, None, 0, ["agents"], []),
-    ("2025-12-22", "E", 1, "o2", None, 20, ["Diffusion"], ["多模态"]),
-    ("2025-12-22", "F", 2, "o1", None, 120, ["agents", "robots"], ["智能体"]),
-    ("2025-12-23", "E", 1, "o2", "https://github.com/e/e", 25, ["diffusion", "agents"], ["多模态"]),
-    ("2025-12-23", "G", 2, "o2", None, 50, ["agents"], ["多模态", "智能体"]),
-]
-# A was fetched again a week later: its latest snapshot is the later one.
-EXTRA_SNAPSHOTS = [("2025-11-24", "A", dt.datetime(2025, 12, 1, 8), 10)]
-HOT = [("2025-12-22", 1, "多模态", 1), ("2025-12-22", 2, "智能体", 1), ("2025-12-23", 1, "多模态", 2)]
-
-
-def build_fixture(path) -> wh.Warehouse:
-    warehouse = wh.Warehouse(path)
-    with warehouse.connect() as con:
-        for day in sorted({p[0] for p in PAPERS} | {"2025-12-27"}):
-            con.execute("INSERT INTO raw_responses VALUES (?, 1, 0, 'file:///x.json', ?, 200, '[]')",
-                        [D(day), dt.datetime.fromisoformat(day) + dt.timedelta(hours=8)])
-        for day, pid, rank, org, repo, upvotes, keywords, fields in PAPERS:
-            fetched = dt.datetime.fromisoformat(day) + dt.timedelta(hours=8)
-            con.execute(
-                "INSERT INTO papers (day, paper_id, rank, title, abstract, hf_url, upvotes, num_comments, "
-                "github_repo, organization_id, fetched_at, ai_keywords) VALUES (?, ?, ?, ?, 'abstract', ?, ?, 0, ?, ?, ?, ?)",
-                [D(day), pid, rank, f"Paper {pid}", f"https://huggingface.co/papers/{pid}", upvotes, repo, org,
-                 fetched, keywords])
-            con.execute("INSERT INTO upvote_snapshots VALUES (?, ?, ?, ?, 0)", [D(day), pid, fetched, upvotes])
-            for i, keyword in enumerate(keywords, 1):
-                con.execute("INSERT INTO paper_keywords VALUES (?, ?, 'en', ?, 'hf', ?)", [D(day), pid, keyword, i])
-            for field in fields:
-                con.execute("INSERT INTO paper_fields VALUES (?, ?, ?)", [D(day), pid, field])
-        con.execute("INSERT INTO paper_keywords VALUES (DATE '2025-12-22', 'F', 'zh', '智能体', 'jieba', 1)")
-        for day, pid, at, upvotes in EXTRA_SNAPSHOTS:
-            con.execute("INSERT INTO upvote_snapshots VALUES (?, ?, ?, ?, 0)", [D(day), pid, at, upvotes])
-        for day, rank, field, n in HOT:
-            con.execute("INSERT INTO hot_fields VALUES (?, ?, ?, ?)", [D(day), rank, field, n])
-        con.execute("INSERT INTO organizations VALUES ('o1', 'one', 'Org One', NULL), ('o2', 'two', NULL, NULL)")
-        analytics.create_views(con)
-    return warehouse
-
+from hf_daily.warehouse import views as analytics
+from hf_daily_tests.factories import W48, W49, W50, W51, W52, D, analytics_warehouse
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
-    warehouse = build_fixture(tmp_path_factory.mktemp("analytics") / "warehouse.duckdb")
+    warehouse = analytics_warehouse(tmp_path_factory.mktemp("analytics") / "warehouse.duckdb")
     with warehouse.connect(read_only=True) as connection:
         yield connection
 

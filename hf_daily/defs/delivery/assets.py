@@ -21,7 +21,7 @@ def _minutes(seconds: float) -> str:
 )
 def narration_script(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.MaterializeResult:
     days = partition_days(context)
-    scripts = narration.narration_days(storage.warehouse(), days, storage.path)
+    scripts = narration.narration_days(storage.warehouse(), days, storage.layout)
     path, script = scripts[days[-1]]
     return dg.MaterializeResult(metadata={
         "days": days_label(days),
@@ -39,7 +39,7 @@ def narration_script(context: dg.AssetExecutionContext, storage: StorageResource
 )
 def spoken_briefing(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.MaterializeResult:
     days = partition_days(context)
-    briefings = speech.speech_days(days, storage.path)
+    briefings = speech.speech_days(days, storage.layout)
     last = briefings[days[-1]]
     return dg.MaterializeResult(metadata={
         "days": days_label(days),
@@ -60,7 +60,7 @@ def spoken_briefing(context: dg.AssetExecutionContext, storage: StorageResource)
 )
 def poster(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.MaterializeResult:
     days = partition_days(context)
-    paths = posters.poster_days(storage.warehouse(), days, storage.path)
+    paths = posters.poster_days(storage.warehouse(), days, storage.layout)
     last = paths[days[-1]]
     return dg.MaterializeResult(metadata={
         "days": days_label(days),
@@ -87,7 +87,7 @@ class SiteConfig(dg.Config):
 def html_issue(context: dg.AssetExecutionContext, config: SiteConfig, storage: StorageResource) -> dg.MaterializeResult:
     days = partition_days(context)
     site_url = config.site_url or os.environ.get("HF_DAILY_SITE_URL", "")
-    report = site.publish_days(storage.warehouse(), days, storage.path, site_url=site_url)
+    report = site.publish_days(storage.warehouse(), days, storage.layout, site_url=site_url)
     return dg.MaterializeResult(metadata={
         "days": days_label(days),
         "path": dg.MetadataValue.path(str(report.pages[days[-1]])),

@@ -1,5 +1,7 @@
 import dagster as dg
 
+from hf_daily.core.constants import PAGE_SIZE
+
 from hf_daily.steps import ingest, normalize
 from hf_daily.defs.metadata import days_label, table_metadata, table_spec
 from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
@@ -25,7 +27,7 @@ def raw_responses(
     )
     if report.possibly_truncated:
         context.log.warning(
-            f"{len(report.possibly_truncated)} day(s) hold exactly 50 papers in their archive file, one full API "
+            f"{len(report.possibly_truncated)} day(s) hold exactly {PAGE_SIZE} papers in their archive file, one full API "
             f"page, and may be missing the rest: {', '.join(map(str, report.possibly_truncated))}. "
             "Fetch them again from the API with refresh: true (hf-daily materialize DAY --refresh) to be sure."
         )

@@ -14,7 +14,7 @@ from hf_daily.defs.resources import StorageResource
 )
 def charts(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.MaterializeResult:
     days = partition_days(context)
-    paths = chart_channel.chart_days(storage.warehouse(), days, storage.path)
+    paths = chart_channel.chart_days(storage.warehouse(), days, storage.layout)
     last = paths[days[-1]]
     return dg.MaterializeResult(metadata={
         "days": days_label(days),
@@ -33,7 +33,7 @@ def charts(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.Ma
 )
 def newsletter_issue(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.MaterializeResult:
     days = partition_days(context)
-    issues = markdown_channel.issue_days(storage.warehouse(), days, storage.path)
+    issues = markdown_channel.issue_days(storage.warehouse(), days, storage.layout)
     path, markdown, issue = issues[days[-1]]
     return dg.MaterializeResult(metadata={
         "days": days_label(days),
