@@ -10,8 +10,7 @@ whole.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
+import io
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -22,6 +21,7 @@ import pandas as pd
 
 from hf_daily import warehouse as wh
 from hf_daily.core.constants import TREND_DAYS
+from hf_daily.core.files import write_atomically
 from hf_daily.core.layout import DataLayout
 from hf_daily.core.parallel import map_days
 
@@ -78,30 +78,11 @@ def _font_properties():
     return FontProperties(fname=str(chinese_font_path()))
 
 
-def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> Path:
-    """Write through a temp file in the same folder, then rename over ``path``.
-
-    A reader or a crash in the middle never sees half a PNG: the rename is atomic
-    within one file system, which is why the temp file is not in /tmp.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes the file private (0600); a chart is for publishing.
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+def _write_png(path: Path, write: Callable[[BinaryIO], None]) -> Path:
+    """Render into memory, then publish with the one atomic write: a failed render leaves the old file."""
+    buffer = io.BytesIO()
+    write(buffer)
+    return write_atomically(Path(path), buffer.getvalue())
 
 
 def _daily_series(counts: pd.DataFrame, day: dt.date) -> pd.Series:
@@ -193,7 +174,7 @@ def render_trend_chart(counts: pd.DataFrame, day: dt.date, path: Path) -> Path:
         fig.savefig(handle, format="png", dpi=TREND_DPI, metadata={"Software": None})
 
     try:
-        return _atomic_write(path, write)
+        return _write_png(path, write)
     finally:
         fig.clear()
 
@@ -230,7 +211,7 @@ def render_word_cloud(frequencies: Mapping[str, int], path: Path) -> Path:
         )
         image = cloud.generate_from_frequencies(ordered).to_image()
 
-    return _atomic_write(path, lambda handle: image.save(handle, format="PNG", optimize=False))
+    return _write_png(path, lambda handle: image.save(handle, format="PNG", optimize=False))
 
 
 def _rank_colors(ordered: Mapping[str, float]) -> Callable[..., str]:

@@ -1,7 +1,9 @@
 """The delivery assets materialized with the rest of the graph, for two days in one run, and their real outputs."""
 
 import datetime as dt
+import os
 import re
+import stat
 
 import dagster as dg
 import feedparser
@@ -28,6 +30,8 @@ def materialized(tmp_path_factory, tiny_model):
     write_archive(archive, DAYS[0], [api_item("2512.00001", "Agents that plan", 3), api_item("2512.00002", EVIL, 5)])
     write_archive(archive, DAYS[1], [api_item("2512.00003", "Speech models at scale", 2)])
     data = root / "data"
+    # The usual umask, whatever the test runner's: published files must come out rw-r--r--.
+    umask = os.umask(0o022)
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             dg.load_assets_from_modules([ingest, translation, topics, newsletter, delivery]),
@@ -40,9 +44,18 @@ def materialized(tmp_path_factory, tiny_model):
             tags={"dagster/asset_partition_range_start": DAYS[0].isoformat(),
                   "dagster/asset_partition_range_end": DAYS[1].isoformat()},
         )
+    os.umask(umask)
     assert result.success
     return data, result
 
+
+def test_published_files_can_be_read_by_a_web_server_and_other_users(materialized):
+    data, _ = materialized
+    published = [f"issues/{DAYS[0]}.md", f"site/{DAYS[0]}.html", "site/index.html", "site/feed.xml",
+                 f"audio/{DAYS[0]}.mp3", f"audio/{DAYS[0]}.txt", f"posters/{DAYS[0]}.png",
+                 f"charts/{DAYS[0]}/trend.png", f"charts/{DAYS[0]}/wordcloud.png"]
+    modes = {name: stat.filemode(os.stat(data / name).st_mode) for name in published}
+    assert modes == {name: "-rw-r--r--" for name in published}
 
 
 def test_every_day_has_its_page_audio_script_and_poster(materialized):
