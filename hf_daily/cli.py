@@ -20,7 +20,7 @@ from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
 from hf_daily.steps.ingest import contiguous_ranges, import_folder
 from hf_daily.sources.archive import ArchiveFileError
 from hf_daily.translate.cli import add_translate_arguments, main_translate
-from hf_daily.translate.config import LLAMACPP_WEIGHTS, RUNTIMES, parse_model_spec
+from hf_daily.translate.config import BACKENDS, LLAMACPP_WEIGHTS, RUNTIMES, parse_model_spec
 from hf_daily.warehouse import Warehouse, WarehouseError, WarehouseLockedError
 from hf_daily.warehouse.views import REPORTS, ensure_views
 
@@ -37,17 +37,37 @@ def _root_cause(error) -> str:
     return error.message.strip()
 
 
+def _add_translator_arguments(parser: argparse.ArgumentParser) -> None:
+    """The translator's flags, the same for every command that translates; each overrides only its own setting."""
+    parser.add_argument("--backend", choices=BACKENDS, help="translator backend (default: $HF_DAILY_TRANSLATOR_BACKEND, else causal)")
+    parser.add_argument("--model", help="translator model: 'offline', a hub id, a local folder, or the API's model name")
+    parser.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
+    parser.add_argument("--runtime", choices=RUNTIMES, help="for causal models (default auto: llamacpp for GGUF models)")
+    parser.add_argument("--weights", choices=LLAMACPP_WEIGHTS,
+                        help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512)")
+    parser.add_argument("--base-url", help="for --backend openai: the API root (default: $HF_DAILY_OPENAI_BASE_URL, "
+                                           "else https://api.deepseek.com/v1)")
+    parser.add_argument("--retranslate-flagged-with", metavar="BACKEND:MODEL",
+                        help="translate the papers that fail the quality checks again with this model, e.g. "
+                             "openai:deepseek-chat, and keep the better translation")
+
+
+def _translator_flags(args: argparse.Namespace) -> dict:
+    """The translator settings named on the command line (the environment's fill in the rest, in the runner)."""
+    if args.retranslate_flagged_with:
+        parse_model_spec(args.retranslate_flagged_with)  # a typo is reported before any work
+    flags = {"backend": args.backend, "model": args.model, "gguf_file": args.gguf_file, "runtime": args.runtime,
+             "weights": args.weights, "base_url": args.base_url, "retranslate_flagged_with": args.retranslate_flagged_with}
+    return {name: value for name, value in flags.items() if value is not None}
+
+
 def _materialize(args: argparse.Namespace) -> int:
     # Dagster is imported when a command needs it: `hf-daily sql` and `report` should start at once.
     from hf_daily.runner import materialize, parse_day
 
     start = parse_day(args.start)
     end = parse_day(args.end) if args.end else None
-    translator = {k: v for k, v in {"backend": args.backend, "model": args.model, "gguf_file": args.gguf_file,
-                                    "runtime": args.runtime, "weights": args.weights,
-                                    "retranslate_flagged_with": args.retranslate_flagged_with}.items() if v}
-    if args.retranslate_flagged_with:
-        parse_model_spec(args.retranslate_flagged_with)  # a typo is reported before any work
+    translator = _translator_flags(args)
     results = materialize(start, end, data_dir=args.data_dir, archive_dir=args.archive, refresh=args.refresh,
                           per_day=args.per_day, translator=translator or None, raise_on_error=False)
     failed = [r for r in results if not r.success]
@@ -91,8 +111,7 @@ def _import(args: argparse.Namespace) -> int:
     failed = 1 if report.rejected else 0
     if args.raw_only or not report.days:
         return failed
-    translator = {k: v for k, v in {"backend": args.backend, "model": args.model,
-                                    "gguf_file": args.gguf_file}.items() if v}
+    translator = _translator_flags(args)
     avoid = [f.day for f in report.rejected if f.day]
     return _materialize_imported(args, contiguous_ranges(report.days, avoid=avoid), translator) or failed
 
@@ -289,15 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--data-dir", default=data_dir)
     m.add_argument("--refresh", action="store_true", help="fetch again days that are already stored")
     m.add_argument("--per-day", action="store_true", help="one run per day instead of one run for the range")
-    m.add_argument("--backend", help="translator backend: causal, seq2seq or openai")
-    m.add_argument("--model", help="translator model: 'offline', a hub id or a local folder")
-    m.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
-    m.add_argument("--runtime", choices=RUNTIMES, help="for causal models (default auto: llamacpp for GGUF models)")
-    m.add_argument("--weights", choices=LLAMACPP_WEIGHTS,
-                   help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512)")
-    m.add_argument("--retranslate-flagged-with", metavar="BACKEND:MODEL",
-                   help="translate the papers that fail the quality checks again with this model, e.g. "
-                        "openai:deepseek-chat, and keep the better translation")
+    _add_translator_arguments(m)
     m.set_defaults(func=_materialize)
 
 
@@ -323,9 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("folder", help="folder of YYYY-MM-DD.json files")
     i.add_argument("--data-dir", default=data_dir)
     i.add_argument("--raw-only", action="store_true", help="only store the responses; materialize later")
-    i.add_argument("--backend", help="translator backend: causal or seq2seq")
-    i.add_argument("--model", help="translator model: 'offline', a hub id or a local folder")
-    i.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
+    _add_translator_arguments(i)
     i.set_defaults(func=_import)
 
     t = sub.add_parser("translate", help="translate a JSON-lines file of papers {id, title, abstract}")

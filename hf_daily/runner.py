@@ -11,6 +11,7 @@ import dagster as dg
 from hf_daily.core.constants import FIRST_DAY
 from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
 from hf_daily.definitions import defs
+from hf_daily.defs.resources import resource_config
 
 # DuckDB has one writer: runs that write it queue for the "duckdb" pool one at a time instead of
 # meeting its lock. Run granularity, because a slot claimed per step by a run that is then killed
@@ -66,15 +67,14 @@ def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = D
     end = end or start
     if end < start:
         raise ValueError(f"the range ends ({end}) before it starts ({start})")
+    # Run config replaces a resource's configuration whole: each is given in full, the environment's
+    # settings under the caller's, so that a flag never drops a setting it does not name.
     resources = {
-        "storage": {"config": {"data_dir": data_dir}},
+        "storage": {"config": resource_config("storage", {"data_dir": data_dir})},
+        "daily_papers": {"config": resource_config("daily_papers", {
+            **(daily_papers or {}), "archive_dir": archive_dir, "base_url": base_url})},
+        "translator": {"config": resource_config("translator", translator)},
     }
-    papers_config = {**(daily_papers or {}), **({"archive_dir": archive_dir} if archive_dir else {}),
-                     **({"base_url": base_url} if base_url else {})}
-    if papers_config:
-        resources["daily_papers"] = {"config": papers_config}
-    if translator:
-        resources["translator"] = {"config": translator}
     run_config = {
         "resources": resources,
         "ops": {"raw_responses": {"config": {"refresh": refresh}}},

@@ -21,7 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "channels": {"core", "sources", "warehouse", "steps"},
     "defs": {"core", "sources", "warehouse", "translate", "steps", "channels"},
     "definitions": {"defs"},
-    "runner": {"core", "definitions"},
+    "runner": {"core", "definitions", "defs"},
     "cli": {"core", "sources", "warehouse", "translate", "steps", "channels", "runner"},
 }
 # Only the Dagster wiring and what runs it know Dagster.
