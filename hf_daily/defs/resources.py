@@ -129,3 +129,10 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
         "daily_papers": DailyPapersResource(**resource_config("daily_papers")),
         "translator": TranslatorResource(**resource_config("translator")),
     }
+
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    """The resources, read from the environment when the code location loads."""
+    return dg.Definitions(resources=default_resources())

@@ -6,7 +6,7 @@ from pydantic import Field
 from hf_daily.channels import feed, narration, site, speech
 from hf_daily.channels import poster as posters
 from hf_daily.defs.metadata import days_label, inline_png
-from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
+from hf_daily.defs.partitions import daily_asset, partition_days
 from hf_daily.defs.resources import StorageResource
 
 
@@ -14,8 +14,8 @@ def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 
-@dg.asset(
-    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb", group_name="delivery",
+@daily_asset(
+    group_name="delivery",
     deps=["newsletter_issue"], kinds={"text"},
     description="The spoken briefing's script in Chinese, numbers written as words: data/audio/YYYY-MM-DD.txt.",
 )
@@ -32,8 +32,8 @@ def narration_script(context: dg.AssetExecutionContext, storage: StorageResource
     })
 
 
-@dg.asset(
-    partitions_def=daily_partitions, backfill_policy=single_run, group_name="delivery",
+@daily_asset(
+    warehouse=False, group_name="delivery",
     deps=[narration_script], kinds={"mp3"},
     description="The narration spoken in Mandarin by eSpeak NG, offline: data/audio/YYYY-MM-DD.mp3.",
 )
@@ -53,8 +53,8 @@ def spoken_briefing(context: dg.AssetExecutionContext, storage: StorageResource)
     })
 
 
-@dg.asset(
-    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb", group_name="delivery",
+@daily_asset(
+    group_name="delivery",
     deps=["newsletter_issue"], kinds={"pillow"},
     description="A tall PNG for sharing: date, count and hot fields, a card per paper. data/posters/YYYY-MM-DD.png.",
 )
@@ -78,8 +78,8 @@ class SiteConfig(dg.Config):
     )
 
 
-@dg.asset(
-    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb", group_name="delivery",
+@daily_asset(
+    group_name="delivery",
     # The page embeds the audio player and links the poster and transcript, so they are made first.
     deps=["newsletter_issue", narration_script, spoken_briefing, poster], kinds={"html"},
     description="The issue as a web page, data/site/YYYY-MM-DD.html, with the index of all issues and feed.xml.",

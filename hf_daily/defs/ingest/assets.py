@@ -4,7 +4,7 @@ from hf_daily.core.constants import PAGE_SIZE
 
 from hf_daily.steps import ingest, normalize
 from hf_daily.defs.metadata import days_label, table_metadata, table_spec
-from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
+from hf_daily.defs.partitions import daily_asset, daily_multi_asset, partition_days
 from hf_daily.defs.resources import DailyPapersResource, StorageResource
 
 
@@ -13,8 +13,8 @@ class FetchConfig(dg.Config):
     """Fetch again even when the day is stored; the new fetch is kept beside the old ones."""
 
 
-@dg.asset(
-    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb", group_name="ingest",
+@daily_asset(
+    group_name="ingest",
     kinds={"duckdb"}, metadata=table_metadata("raw_responses"),
     description="Daily Papers API responses for the day, stored verbatim so that nothing downstream fetches again.",
 )
@@ -46,7 +46,7 @@ def raw_responses(
 NORMALIZED = ["papers", "authors", "organizations", "upvote_snapshots"]
 
 
-@dg.multi_asset(
+@daily_multi_asset(
     specs=[table_spec(name, "ingest", [raw_responses]) for name in NORMALIZED],
     check_specs=[
         dg.AssetCheckSpec("unique_paper_ids", asset="papers",
@@ -54,7 +54,6 @@ NORMALIZED = ["papers", "authors", "organizations", "upvote_snapshots"]
         dg.AssetCheckSpec("counts_match_raw_responses", asset="papers",
                           description="Each day has one row per distinct paper in its latest raw response."),
     ],
-    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb",
 )
 def normalized_papers(context: dg.AssetExecutionContext, storage: StorageResource):
     """Papers, authors, organizations and upvote snapshots, typed, from the stored raw responses."""

@@ -2,12 +2,12 @@ import dagster as dg
 
 from hf_daily.steps import translation
 from hf_daily.defs.metadata import days_label, table_metadata
-from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
+from hf_daily.defs.partitions import daily_asset, partition_days
 from hf_daily.defs.resources import StorageResource, TranslatorResource
 
 
-@dg.asset(
-    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb", group_name="translation",
+@daily_asset(
+    group_name="translation",
     deps=["papers"], kinds={"duckdb", "transformers"}, metadata=table_metadata("paper_translations"),
     check_specs=[
         dg.AssetCheckSpec("every_paper_translated", asset="paper_translations",
