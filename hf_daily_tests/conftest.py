@@ -5,6 +5,13 @@ import pytest
 
 from hf_daily_tests.factories import SHARED, SHARED_API  # noqa: F401 (SHARED: for translate/test_titles)
 from hf_daily_tests.loopback import loopback  # noqa: F401 (the fixture, for every test folder)
+from hf_daily_tests.tiny_models import build_tiny_causal_lm
+
+
+@pytest.fixture(scope="session")
+def tiny_causal_lm(tmp_path_factory) -> Path:
+    """A tiny chat model built in the test run, loaded through the same transformers code as real ones."""
+    return build_tiny_causal_lm(tmp_path_factory.mktemp("tiny-causal-lm"))
 
 
 @pytest.fixture

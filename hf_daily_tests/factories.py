@@ -10,6 +10,7 @@ import duckdb
 
 from hf_daily import warehouse as wh
 from hf_daily.runner import materialize
+from hf_daily.steps.issue import Issue, IssuePaper
 from hf_daily.warehouse import views
 
 # ../shared beside the checkout: the real Daily Papers archive and the translation references.
@@ -59,6 +60,29 @@ def api_item(paper_id, title, upvotes=1):
                       "summary": f"We study {title.lower()} with large language models.",
                       "authors": [{"name": "Ada <b>Lovelace</b>"}],
                       "submittedOnDailyAt": "2025-12-24T01:00:00.000Z"}, "numComments": 0}
+
+
+
+# --- issues --------------------------------------------------------------------------------------
+
+ISSUE_DAY = dt.date(2025, 12, 26)
+
+
+def issue_paper(n: int = 1, **fields) -> IssuePaper:
+    """The issue's n-th paper, translated, with its links, upvotes, organization and authors; ``fields`` replace any."""
+    defaults = dict(paper_id=f"2512.{n:05d}", title=f"Paper number {n}", title_zh=f"第{n}篇论文的中文标题",
+                    abstract_zh=f"这是第{n}篇论文的摘要。", hf_url=f"https://huggingface.co/papers/2512.{n:05d}",
+                    arxiv_url=f"https://arxiv.org/abs/2512.{n:05d}", upvotes=n, organization="UC Berkeley",
+                    authors=["Ada Lovelace", "Alan Turing"])
+    return IssuePaper(**(defaults | fields))
+
+
+def make_issue(*papers: IssuePaper, **fields) -> Issue:
+    """A day's issue (two papers unless given), with hot fields and chart links; ``fields`` replace any."""
+    defaults = dict(day=ISSUE_DAY, papers=list(papers) or [issue_paper(1), issue_paper(2)],
+                    hot_fields=[("多模态", 2), ("智能体", 1)],
+                    word_cloud="../charts/2025-12-26/wordcloud.png", trend_chart="../charts/2025-12-26/trend.png")
+    return Issue(**(defaults | fields))
 
 
 # --- warehouses ----------------------------------------------------------------------------------
@@ -133,10 +157,10 @@ WAREHOUSE_TABLES = ["papers", "authors", "organizations", "upvote_snapshots", "p
           "raw_responses"]
 
 
-def materialize_days(data_dir, archive, tiny_model, instance, start, end=None, **kw):
+def materialize_days(data_dir, archive, tiny_causal_lm, instance, start, end=None, **kw):
     """The whole graph for a day or a range, from an archive folder, with the tiny model."""
     results = materialize(start, end, data_dir=str(data_dir), archive_dir=str(archive),
-                          translator={"backend": "causal", "model": str(tiny_model), "max_new_tokens": 8},
+                          translator={"backend": "causal", "model": str(tiny_causal_lm), "max_new_tokens": 8},
                           instance=instance, **kw)
     assert all(r.success for r in results)
     return results

@@ -2,17 +2,18 @@ import datetime as dt
 
 from hf_daily.channels.markdown import escape_markdown, render_issue
 from hf_daily.core.display import safe_url
-from hf_daily.steps.issue import Issue, IssuePaper
+from hf_daily.steps.issue import Issue
+from hf_daily_tests.factories import issue_paper
 
 DAY = dt.date(2025, 12, 26)
 
 
 def paper(**kw):
-    base = dict(paper_id="2512.21218", title="Latent Implicit Visual Reasoning", title_zh="潜在隐式视觉推理",
-                abstract_zh="我们提出一种方法。", hf_url="https://huggingface.co/papers/2512.21218",
-                arxiv_url="https://arxiv.org/abs/2512.21218", upvotes=19)
-    base.update(kw)
-    return IssuePaper(**base)
+    """A real paper of 2025-12-26, as the issue lists it."""
+    return issue_paper(**dict(paper_id="2512.21218", title="Latent Implicit Visual Reasoning", title_zh="潜在隐式视觉推理",
+                              abstract_zh="我们提出一种方法。", hf_url="https://huggingface.co/papers/2512.21218",
+                              arxiv_url="https://arxiv.org/abs/2512.21218", upvotes=19, organization=None,
+                              authors=()) | kw)
 
 
 def test_issue_has_header_papers_links_and_images():

@@ -16,7 +16,8 @@ from hf_daily.channels.narration import (
     speakable,
     spoken_date,
 )
-from hf_daily.steps.issue import Issue, IssuePaper
+from hf_daily.steps.issue import Issue
+from hf_daily_tests.factories import issue_paper
 
 
 @pytest.mark.parametrize("n, words", [
@@ -105,10 +106,10 @@ def test_short_summary_keeps_one_breath():
 
 
 def paper(n, **kw):
-    defaults = dict(paper_id=f"2512.{n:05d}", title=f"Paper {n}", title_zh=f"论文{n}的标题",
-                    abstract_zh="我们在2025年提出了方法，准确率提升3.5%。详见 https://example.org/x 。",
-                    hf_url=f"https://huggingface.co/papers/2512.{n:05d}", upvotes=19)
-    return IssuePaper(**(defaults | kw))
+    """Numbers, a percentage and a URL in the abstract: what the script must write out or drop."""
+    return issue_paper(n, **dict(title=f"Paper {n}", title_zh=f"论文{n}的标题",
+                                 abstract_zh="我们在2025年提出了方法，准确率提升3.5%。详见 https://example.org/x 。",
+                                 upvotes=19) | kw)
 
 
 def test_script_has_an_opening_a_paragraph_per_paper_and_a_closing():

@@ -5,21 +5,23 @@ import pytest
 from PIL import Image
 
 from hf_daily.channels import poster
-from hf_daily.steps.issue import Issue, IssuePaper
+from hf_daily.steps.issue import Issue
+from hf_daily_tests.factories import issue_paper, make_issue
 
 DAY = dt.date(2025, 12, 26)
 
 
 def paper(n, **kw):
-    defaults = dict(paper_id=f"2512.{n:05d}", title=f"Scaling Latent Reasoning for Vision-Language Models, Part {n}",
-                    title_zh=f"视觉语言模型的潜在推理扩展（第{n}部分）",
-                    abstract_zh="我们提出了一种在潜在空间中进行视觉推理的方法，无需显式的中间图像。" * 4,
-                    hf_url="https://huggingface.co/papers/x", upvotes=10 + n, organization="UC Berkeley")
-    return IssuePaper(**(defaults | kw))
+    """Long titles and abstracts: the card's text must wrap and be cut."""
+    return issue_paper(n, **dict(title=f"Scaling Latent Reasoning for Vision-Language Models, Part {n}",
+                                 title_zh=f"视觉语言模型的潜在推理扩展（第{n}部分）",
+                                 abstract_zh="我们提出了一种在潜在空间中进行视觉推理的方法，无需显式的中间图像。" * 4,
+                                 upvotes=10 + n) | kw)
 
 
 def issue(papers=3, fields=(("多模态", 3), ("智能体", 1))):
-    return Issue(DAY, [paper(n) for n in range(1, papers + 1)], list(fields))
+    return make_issue(*[paper(n) for n in range(1, papers + 1)], hot_fields=list(fields), word_cloud=None,
+                      trend_chart=None)
 
 
 def open_png(data: bytes) -> Image.Image:

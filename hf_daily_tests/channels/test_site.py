@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hf_daily.channels import site
-from hf_daily.steps.issue import Issue, IssuePaper
+from hf_daily_tests.factories import issue_paper, make_issue
 
 DAY = dt.date(2025, 12, 26)
 EVIL_TITLE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
@@ -45,27 +45,13 @@ class Page(HTMLParser):
         return " ".join(" ".join(self.text).split())
 
 
-def paper(n, **kw):
-    defaults = dict(paper_id=f"2512.{n:05d}", title=f"Paper number {n}", title_zh=f"第{n}篇论文的中文标题",
-                    abstract_zh=f"这是第{n}篇论文的摘要。", hf_url=f"https://huggingface.co/papers/2512.{n:05d}",
-                    arxiv_url=f"https://arxiv.org/abs/2512.{n:05d}", upvotes=n, organization="UC Berkeley",
-                    authors=["Ada Lovelace", "Alan Turing"])
-    return IssuePaper(**(defaults | kw))
-
-
 def evil_paper():
-    return paper(9, title=EVIL_TITLE, title_zh='<b>粗体</b>"引号"\u202e反转\x00',
+    return issue_paper(9, title=EVIL_TITLE, title_zh='<b>粗体</b>"引号"\u202e反转\x00',
                  abstract_zh="摘要 <iframe src=https://evil.example></iframe> &amp; <a href=javascript:alert(1)>x</a>",
                  hf_url="javascript:alert(1)", arxiv_url="data:text/html,<script>alert(1)</script>",
                  github_repo=" JavaScript:alert(2)", project_page='https://ok.example/p?a=1&b="><script>',
                  organization='Evil "Org" <x>', authors=["<i>Mallory</i>", "Bob\u200b"],
                  previously_featured=[dt.date(2025, 12, 1)])
-
-
-def make_issue(*papers, **kw):
-    defaults = dict(day=DAY, papers=list(papers) or [paper(1), paper(2)], hot_fields=[("多模态", 2), ("智能体", 1)],
-                    word_cloud="../charts/2025-12-26/wordcloud.png", trend_chart="../charts/2025-12-26/trend.png")
-    return Issue(**(defaults | kw))
 
 
 def render(issue=None, **links):
@@ -114,7 +100,7 @@ def test_the_csp_forbids_scripts_and_matches_the_style():
 
 
 def test_untrusted_text_is_escaped_and_only_http_links_survive():
-    html = render(make_issue(paper(1), evil_paper()))
+    html = render(make_issue(issue_paper(1), evil_paper()))
     page = Page(html)
     assert not page.all("script") and not page.all("iframe") and not page.all("b") and not page.all("i")
     assert all(not k.startswith("on") for _, attrs in page.tags for k in attrs)
@@ -135,8 +121,8 @@ def test_untrusted_text_is_escaped_and_only_http_links_survive():
 @given(st.text(max_size=40))
 @settings(max_examples=60, deadline=None)
 def test_no_title_changes_the_page_structure(title):
-    base = [t for t, _ in Page(render(make_issue(paper(1, title_zh="x", title="y")))).tags]
-    page = Page(render(make_issue(paper(1, title_zh="x" + title, title="y" + title))))
+    base = [t for t, _ in Page(render(make_issue(issue_paper(1, title_zh="x", title="y")))).tags]
+    page = Page(render(make_issue(issue_paper(1, title_zh="x" + title, title="y" + title))))
     assert [t for t, _ in page.tags] == base
     assert site.plain_text("x" + title) in page.body_text
 
@@ -151,7 +137,7 @@ def test_relative_paths_are_percent_encoded():
 
 
 def test_a_page_without_media_and_papers():
-    page = Page(site.render_issue_page(make_issue(paper(1), papers=[], word_cloud=None, trend_chart=None)))
+    page = Page(site.render_issue_page(make_issue(issue_paper(1), papers=[], word_cloud=None, trend_chart=None)))
     assert not page.all("audio") and not page.all("img")
     assert "今天没有新论文" in page.body_text
 

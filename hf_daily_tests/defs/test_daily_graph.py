@@ -10,8 +10,8 @@ from hf_daily_tests.factories import WAREHOUSE_TABLES, api_item, materialize_day
 DAY = dt.date(2025, 12, 26)
 
 
-def test_a_real_day_end_to_end(tmp_path, shared_api, tiny_model, instance):
-    [result] = materialize_days(tmp_path, shared_api, tiny_model, instance, DAY)
+def test_a_real_day_end_to_end(tmp_path, shared_api, tiny_causal_lm, instance):
+    [result] = materialize_days(tmp_path, shared_api, tiny_causal_lm, instance, DAY)
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
     count = lambda table: con.execute(f"SELECT count(*) FROM {table} WHERE day = ?", [DAY]).fetchone()[0]
     assert count("papers") == 6
@@ -53,7 +53,7 @@ def test_a_real_day_end_to_end(tmp_path, shared_api, tiny_model, instance):
     # Re-materializing translates nothing, fetches nothing, and changes no row and no file.
     before = table_snapshot(tmp_path / "warehouse.duckdb")
     images = {p: p.read_bytes() for p in (tmp_path / "charts").rglob("*.png")}
-    [again] = materialize_days(tmp_path, shared_api, tiny_model, instance, DAY)
+    [again] = materialize_days(tmp_path, shared_api, tiny_causal_lm, instance, DAY)
     assert metadata(again, "paper_translations")["texts_translated"] == 0
     assert metadata(again, "paper_translations")["cache_hits"] == 12
     assert metadata(again, "raw_responses")["already_stored_days"] == 1
@@ -62,24 +62,24 @@ def test_a_real_day_end_to_end(tmp_path, shared_api, tiny_model, instance):
     assert {p: p.read_bytes() for p in (tmp_path / "charts").rglob("*.png")} == images
 
 
-def test_an_empty_day_materializes_cleanly(tmp_path, tiny_model, instance):
+def test_an_empty_day_materializes_cleanly(tmp_path, tiny_causal_lm, instance):
     archive = write_archive(tmp_path / "archive", dt.date(2025, 12, 24), [])
-    materialize_days(tmp_path / "data", archive, tiny_model, instance, dt.date(2025, 12, 27))  # no file at all: a weekend
-    materialize_days(tmp_path / "data", archive, tiny_model, instance, dt.date(2025, 12, 24))  # a file holding []
+    materialize_days(tmp_path / "data", archive, tiny_causal_lm, instance, dt.date(2025, 12, 27))  # no file at all: a weekend
+    materialize_days(tmp_path / "data", archive, tiny_causal_lm, instance, dt.date(2025, 12, 24))  # a file holding []
     for day in ("2025-12-27", "2025-12-24"):
         issue = (tmp_path / "data" / "issues" / f"{day}.md").read_text()
         assert "今日共 **0** 篇论文" in issue and "今天没有新论文" in issue
         assert (tmp_path / "data" / "charts" / day / "wordcloud.png").is_file()
 
 
-def test_a_range_in_one_run_equals_day_by_day(tmp_path, tiny_model, instance):
+def test_a_range_in_one_run_equals_day_by_day(tmp_path, tiny_causal_lm, instance):
     archive = tmp_path / "archive"
     write_archive(archive, dt.date(2025, 12, 22), [api_item("2512.00001", "Agents"), api_item("2512.00002", "Robots", 5)])
     write_archive(archive, dt.date(2025, 12, 23), [api_item("2512.00003", "Speech"), api_item("2512.00001", "Agents")])
     # Four days: enough for the run over the range to make its audio, posters and charts in worker processes.
     start, end = dt.date(2025, 12, 21), dt.date(2025, 12, 24)
-    [single] = materialize_days(tmp_path / "one", archive, tiny_model, instance, start, end)
-    assert len(materialize_days(tmp_path / "many", archive, tiny_model, instance, start, end, per_day=True)) == 4
+    [single] = materialize_days(tmp_path / "one", archive, tiny_causal_lm, instance, start, end)
+    assert len(materialize_days(tmp_path / "many", archive, tiny_causal_lm, instance, start, end, per_day=True)) == 4
     for day in ("2025-12-21", "2025-12-22", "2025-12-23", "2025-12-24"):
         for made in (f"posters/{day}.png", f"audio/{day}.mp3", f"charts/{day}/trend.png", f"charts/{day}/wordcloud.png"):
             assert (tmp_path / "one" / made).stat().st_size > 1000, made

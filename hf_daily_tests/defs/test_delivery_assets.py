@@ -24,7 +24,7 @@ EVIL = '<img src=x onerror="window.__pwned=1">'
 
 
 @pytest.fixture(scope="module")
-def materialized(tmp_path_factory, tiny_model):
+def materialized(tmp_path_factory, tiny_causal_lm):
     root = tmp_path_factory.mktemp("delivery")
     archive = root / "archive"
     write_archive(archive, DAYS[0], [api_item("2512.00001", "Agents that plan", 3), api_item("2512.00002", EVIL, 5)])
@@ -39,7 +39,7 @@ def materialized(tmp_path_factory, tiny_model):
             resources={
                 "storage": StorageResource(data_dir=str(data)),
                 "daily_papers": DailyPapersResource(archive_dir=str(archive)),
-                "translator": TranslatorResource(backend="causal", model=str(tiny_model), max_new_tokens=8),
+                "translator": TranslatorResource(backend="causal", model=str(tiny_causal_lm), max_new_tokens=8),
             },
             tags={"dagster/asset_partition_range_start": DAYS[0].isoformat(),
                   "dagster/asset_partition_range_end": DAYS[1].isoformat()},
