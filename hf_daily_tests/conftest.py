@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from hf_daily_tests.factories import SHARED, SHARED_API  # noqa: F401 (SHARED: for translate/test_titles)
+from hf_daily_tests.factories import SHARED_API
 from hf_daily_tests.loopback import loopback  # noqa: F401 (the fixture, for every test folder)
 from hf_daily_tests.tiny_models import build_tiny_causal_lm
 

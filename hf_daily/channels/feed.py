@@ -46,15 +46,15 @@ def render_feed(issues: Sequence[IssueSummary], site_url: str = "", limit: int =
             element.text = plain_text(text) if tag != "content" else text
         return element
 
-    add(feed, "id", absolute("feed.xml") if base else f"urn:uuid:{uuid.uuid5(_FEED_NAMESPACE, 'feed')}")
+    add(feed, "id", absolute(_SHAPE.feed.name) if base else f"urn:uuid:{uuid.uuid5(_FEED_NAMESPACE, 'feed')}")
     add(feed, "title", SITE_TITLE)
     add(feed, "subtitle", "每天的 Hugging Face Daily Papers，中文标题、摘要、语音播报与海报。")
     add(feed, "updated", _atom_time(newest[0].day) if newest else "1970-01-01T00:00:00Z")
     add(add(feed, "author"), "name", "hf-daily")
     add(feed, "generator", "hf-daily")
     if base:
-        add(feed, "link", rel="self", type="application/atom+xml", href=absolute("feed.xml"))
-    add(feed, "link", rel="alternate", type="text/html", href=absolute("index.html"))
+        add(feed, "link", rel="self", type="application/atom+xml", href=absolute(_SHAPE.feed.name))
+    add(feed, "link", rel="alternate", type="text/html", href=absolute(_SHAPE.index.name))
     for item in newest:
         entry = add(feed, "entry")
         add(entry, "id", _entry_id(item.day))

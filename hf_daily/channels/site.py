@@ -86,12 +86,12 @@ _LAYOUT = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>{% block title %}{% endblock %}</title>
-<link rel="alternate" type="application/atom+xml" title="{{ site_title }}" href="feed.xml">
+<link rel="alternate" type="application/atom+xml" title="{{ site_title }}" href="{{ feed_href }}">
 <style>{{ css }}</style>
 </head>
 <body>
 <header class="masthead"><div class="wrap">
-<nav><a href="index.html">全部期数</a> · <a href="feed.xml">Atom 订阅</a></nav>
+<nav><a href="{{ index_href }}">全部期数</a> · <a href="{{ feed_href }}">Atom 订阅</a></nav>
 {% block header %}{% endblock %}
 </div></header>
 <main class="wrap">
@@ -215,7 +215,9 @@ _ENV.filters.update(clean=plain_text, http_href=http_href, local_href=local_href
                     page_name=page_name, groupby_month=_groupby_month, iso=lambda day: day.isoformat())
 # The style element must match the policy's hash byte for byte: it goes in as it is.
 _ENV.globals.update(site_title=SITE_TITLE, no_papers=NO_PAPERS, machine_translated=MACHINE_TRANSLATED,
-                    trend_heading=TREND_HEADING, trend_alt=TREND_ALT, csp=CONTENT_SECURITY_POLICY, css=Markup(CSS))
+                    trend_heading=TREND_HEADING, trend_alt=TREND_ALT, csp=CONTENT_SECURITY_POLICY, css=Markup(CSS),
+                    # The index and the feed lie beside the pages (DataLayout.site).
+                    index_href=DataLayout().index.name, feed_href=DataLayout().feed.name)
 
 
 def render_issue_page(issue: Issue, *, audio: str | None = None, transcript: str | None = None,
