@@ -131,7 +131,6 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
     }
 
 
-
 @dg.definitions
 def resources() -> dg.Definitions:
     """The resources, read from the environment when the code location loads."""
