@@ -63,8 +63,8 @@ def prefill_translations(data_dir: Path, archive: Path, days: list[dt.date], kin
     import pandas as pd
 
     from hf_daily import warehouse as wh
-    from hf_daily.api import ArchiveSource
-    from hf_daily.normalize import normalize_day
+    from hf_daily.sources.archive import ArchiveSource
+    from hf_daily.steps.normalize import normalize_day
     from hf_daily.translate import TranslatorConfig, load_translator, source_hash
 
     model_id = load_translator(TranslatorConfig(data_dir=str(data_dir), **translator_config(data_dir))).model_id
@@ -111,7 +111,7 @@ def worker(mode: str, data_dir: Path, archive: Path, start: dt.date, end: dt.dat
     t0 = time.perf_counter()
     import dagster as dg
 
-    from hf_daily.defs.runner import dagster_home, materialize
+    from hf_daily.runner import dagster_home, materialize
 
     imported = time.perf_counter() - t0
     # Here, not in the parent: the cache key includes the prompt version of the code this process runs.

@@ -12,7 +12,17 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
-from pathlib import Path
+
+import duckdb
+
+from hf_daily.core.constants import PAGE_SIZE
+from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
+from hf_daily.steps.ingest import contiguous_ranges, import_folder
+from hf_daily.sources.archive import ArchiveFileError
+from hf_daily.translate.cli import add_translate_arguments, main_translate
+from hf_daily.translate.config import BACKENDS, LLAMACPP_WEIGHTS, RUNTIMES, parse_model_spec
+from hf_daily.warehouse import Warehouse, WarehouseError, WarehouseLockedError
+from hf_daily.warehouse.views import REPORTS, ensure_views
 
 # Read-only commands wait this long for a run's write lock by default: long enough for a
 # daily run's short writes, short enough that a person is told what is going on.
@@ -27,17 +37,37 @@ def _root_cause(error) -> str:
     return error.message.strip()
 
 
+def _add_translator_arguments(parser: argparse.ArgumentParser) -> None:
+    """The translator's flags, the same for every command that translates; each overrides only its own setting."""
+    parser.add_argument("--backend", choices=BACKENDS, help="translator backend (default: $HF_DAILY_TRANSLATOR_BACKEND, else causal)")
+    parser.add_argument("--model", help="translator model: 'offline', a hub id, a local folder, or the API's model name")
+    parser.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
+    parser.add_argument("--runtime", choices=RUNTIMES, help="for causal models (default auto: llamacpp for GGUF models)")
+    parser.add_argument("--weights", choices=LLAMACPP_WEIGHTS,
+                        help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512)")
+    parser.add_argument("--base-url", help="for --backend openai: the API root (default: $HF_DAILY_OPENAI_BASE_URL, "
+                                           "else https://api.deepseek.com/v1)")
+    parser.add_argument("--retranslate-flagged-with", metavar="BACKEND:MODEL",
+                        help="translate the papers that fail the quality checks again with this model, e.g. "
+                             "openai:deepseek-chat, and keep the better translation")
+
+
+def _translator_flags(args: argparse.Namespace) -> dict:
+    """The translator settings named on the command line (the environment's fill in the rest, in the runner)."""
+    if args.retranslate_flagged_with:
+        parse_model_spec(args.retranslate_flagged_with)  # a typo is reported before any work
+    flags = {"backend": args.backend, "model": args.model, "gguf_file": args.gguf_file, "runtime": args.runtime,
+             "weights": args.weights, "base_url": args.base_url, "retranslate_flagged_with": args.retranslate_flagged_with}
+    return {name: value for name, value in flags.items() if value is not None}
+
+
 def _materialize(args: argparse.Namespace) -> int:
-    from hf_daily.defs.runner import materialize, parse_day
-    from hf_daily.translate.config import parse_model_spec
+    # Dagster is imported when a command needs it: `hf-daily sql` and `report` should start at once.
+    from hf_daily.runner import materialize, parse_day
 
     start = parse_day(args.start)
     end = parse_day(args.end) if args.end else None
-    translator = {k: v for k, v in {"backend": args.backend, "model": args.model, "gguf_file": args.gguf_file,
-                                    "runtime": args.runtime, "weights": args.weights,
-                                    "retranslate_flagged_with": args.retranslate_flagged_with}.items() if v}
-    if args.retranslate_flagged_with:
-        parse_model_spec(args.retranslate_flagged_with)  # a typo is reported before any work
+    translator = _translator_flags(args)
     results = materialize(start, end, data_dir=args.data_dir, archive_dir=args.archive, refresh=args.refresh,
                           per_day=args.per_day, translator=translator or None, raise_on_error=False)
     failed = [r for r in results if not r.success]
@@ -47,16 +77,13 @@ def _materialize(args: argparse.Namespace) -> int:
                 print(f"error in {event.step_key}: {_root_cause(event.step_failure_data.error)}", file=sys.stderr)
     if not failed:
         last = end or start
-        print(f"done: {len(results)} run(s); issue at {os.path.join(args.data_dir, 'issues', last.isoformat() + '.md')}")
+        print(f"done: {len(results)} run(s); issue at {DataLayout(args.data_dir).issue(last)}")
     return 1 if failed else 0
 
 
 def _import(args: argparse.Namespace) -> int:
-    from hf_daily.archive import ArchiveFileError, contiguous_ranges, import_folder
-    from hf_daily.warehouse import Warehouse, WarehouseError
-
     try:
-        report = import_folder(Warehouse(Path(args.data_dir) / "warehouse.duckdb"), args.folder)
+        report = import_folder(Warehouse(DataLayout(args.data_dir).warehouse), args.folder)
     except ArchiveFileError as exc:
         print(f"hf-daily import: {exc}", file=sys.stderr)
         return 2
@@ -77,21 +104,20 @@ def _import(args: argparse.Namespace) -> int:
               f"{', '.join(p.name for p in report.ignored[:5])}{' ...' if len(report.ignored) > 5 else ''}")
     truncated = [f for f in report.imported if f.possibly_truncated]
     if truncated:
-        print(f"warning: {len(truncated)} day(s) hold exactly 50 papers, one full API page, and may be missing "
+        print(f"warning: {len(truncated)} day(s) hold exactly {PAGE_SIZE} papers, one full API page, and may be missing "
               "the rest; fetch them again from the API with `hf-daily materialize DAY --refresh`.")
     papers = sum(f.papers for f in report.imported)
     print(f"imported {len(report.imported)} file(s), {papers} papers; rejected {len(report.rejected)}")
     failed = 1 if report.rejected else 0
     if args.raw_only or not report.days:
         return failed
-    translator = {k: v for k, v in {"backend": args.backend, "model": args.model,
-                                    "gguf_file": args.gguf_file}.items() if v}
+    translator = _translator_flags(args)
     avoid = [f.day for f in report.rejected if f.day]
     return _materialize_imported(args, contiguous_ranges(report.days, avoid=avoid), translator) or failed
 
 
 def _materialize_imported(args: argparse.Namespace, ranges, translator: dict) -> int:
-    from hf_daily.defs.runner import materialize
+    from hf_daily.runner import materialize
 
     # Days between imported ones (weekends) are read from an empty folder: they stay empty
     # rather than being fetched from the network behind the user's back.
@@ -102,7 +128,7 @@ def _materialize_imported(args: argparse.Namespace, ranges, translator: dict) ->
                                   translator=translator or None, raise_on_error=False)
             if not _report_failures(results):
                 return 1
-    print(f"done: issues in {os.path.join(args.data_dir, 'issues')}")
+    print(f"done: issues in {DataLayout(args.data_dir).issues}")
     return 0
 
 
@@ -190,12 +216,7 @@ def write_result(columns: list[str], rows: list, fmt: str, out=None, max_width: 
 
 
 def _query(args: argparse.Namespace, sql: str) -> int:
-    import duckdb
-
-    from hf_daily.analytics import ensure_views
-    from hf_daily.warehouse import Warehouse, WarehouseError, WarehouseLockedError
-
-    path = Path(args.data_dir) / "warehouse.duckdb"
+    path = DataLayout(args.data_dir).warehouse
     try:
         with Warehouse(path, lock_timeout=args.wait).connect(read_only=True) as con:
             ensure_views(con, read_only=True)
@@ -247,8 +268,6 @@ def _sql(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from hf_daily.analytics import REPORTS
-
     if not args.name:
         width = max(map(len, REPORTS))
         print("Reports (run one with: hf-daily report NAME [--format csv|json]):\n")
@@ -263,7 +282,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _ui(args: argparse.Namespace) -> int:
-    from hf_daily.defs.runner import dagster_home
+    from hf_daily.runner import dagster_home
 
     env = dict(os.environ, DAGSTER_HOME=str(dagster_home(args.data_dir)), HF_DAILY_DATA_DIR=args.data_dir)
     # 127.0.0.1 by default: the UI can launch runs, so it must not be reachable from the network.
@@ -278,30 +297,20 @@ def _ui(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from hf_daily.translate.config import LLAMACPP_WEIGHTS, RUNTIMES
-
     parser = argparse.ArgumentParser(prog="hf-daily", description=__doc__)
+    data_dir = os.environ.get("HF_DAILY_DATA_DIR", DEFAULT_DATA_DIR)
     sub = parser.add_subparsers(dest="command", required=True)
 
     m = sub.add_parser("materialize", help="materialize a day, or a range of days, into the warehouse")
     m.add_argument("start", help="day, YYYY-MM-DD")
     m.add_argument("end", nargs="?", help="last day of a range, YYYY-MM-DD")
     m.add_argument("--archive", help="read YYYY-MM-DD.json files from this folder instead of the API")
-    m.add_argument("--data-dir", default=os.environ.get("HF_DAILY_DATA_DIR", "data"))
+    m.add_argument("--data-dir", default=data_dir)
     m.add_argument("--refresh", action="store_true", help="fetch again days that are already stored")
     m.add_argument("--per-day", action="store_true", help="one run per day instead of one run for the range")
-    m.add_argument("--backend", help="translator backend: causal, seq2seq or openai")
-    m.add_argument("--model", help="translator model: 'offline', a hub id or a local folder")
-    m.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
-    m.add_argument("--runtime", choices=RUNTIMES, help="for causal models (default auto: llamacpp for GGUF models)")
-    m.add_argument("--weights", choices=LLAMACPP_WEIGHTS,
-                   help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512)")
-    m.add_argument("--retranslate-flagged-with", metavar="BACKEND:MODEL",
-                   help="translate the papers that fail the quality checks again with this model, e.g. "
-                        "openai:deepseek-chat, and keep the better translation")
+    _add_translator_arguments(m)
     m.set_defaults(func=_materialize)
 
-    data_dir = os.environ.get("HF_DAILY_DATA_DIR", "data")
 
     def read_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--format", choices=["table", "csv", "json"], default="table")
@@ -325,21 +334,17 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("folder", help="folder of YYYY-MM-DD.json files")
     i.add_argument("--data-dir", default=data_dir)
     i.add_argument("--raw-only", action="store_true", help="only store the responses; materialize later")
-    i.add_argument("--backend", help="translator backend: causal or seq2seq")
-    i.add_argument("--model", help="translator model: 'offline', a hub id or a local folder")
-    i.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
+    _add_translator_arguments(i)
     i.set_defaults(func=_import)
 
     t = sub.add_parser("translate", help="translate a JSON-lines file of papers {id, title, abstract}")
-    from hf_daily.translate.cli import add_translate_arguments, main_translate
-
     add_translate_arguments(t)
     t.set_defaults(func=main_translate)
 
     u = sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this project")
     u.add_argument("--host", default="127.0.0.1")
     u.add_argument("--port", type=int, default=3000)
-    u.add_argument("--data-dir", default=os.environ.get("HF_DAILY_DATA_DIR", "data"))
+    u.add_argument("--data-dir", default=data_dir)
     u.set_defaults(func=_ui)
 
     args = parser.parse_args(argv)

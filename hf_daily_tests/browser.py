@@ -39,7 +39,7 @@ def missing_reason() -> str | None:
 
 
 def _fontconfig(folder: Path) -> Path:
-    from hf_daily.charts import chinese_font_path
+    from hf_daily.channels.charts import chinese_font_path
 
     config = folder / "fonts.conf"
     config.write_text(f"""<?xml version="1.0"?>

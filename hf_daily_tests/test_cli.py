@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import subprocess
@@ -12,14 +13,15 @@ import textwrap
 import pytest
 
 from hf_daily import cli
-from hf_daily_tests.test_analytics import build_fixture
-from hf_daily_tests.test_archive import folder_of_every_shape
+from hf_daily.defs import resources
+from hf_daily_tests.factories import analytics_warehouse, api_item, folder_of_every_shape, write_archive
+from hf_daily_tests.loopback import LoopbackServer, Reply, Request
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli")
-    build_fixture(folder / "warehouse.duckdb")
+    analytics_warehouse(folder / "warehouse.duckdb")
     return folder
 
 
@@ -101,7 +103,7 @@ def test_a_missing_warehouse_says_how_to_make_one(capsys, tmp_path):
 
 def test_a_run_holding_the_write_lock_is_explained(capsys, data_dir, tmp_path):
     db = tmp_path / "warehouse.duckdb"
-    build_fixture(db)
+    analytics_warehouse(db)
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, duckdb
@@ -147,7 +149,7 @@ def test_import_of_a_missing_folder_fails_clearly(capsys, tmp_path):
 
 
 def test_import_materializes_each_run_of_days_but_never_across_a_rejected_file(capsys, tmp_path, monkeypatch):
-    import hf_daily.defs.runner as runner
+    import hf_daily.runner as runner
 
     calls = []
 
@@ -170,3 +172,81 @@ def test_a_retranslator_that_names_no_model_is_refused_before_any_work(capsys, t
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and "'deepseek' names no model" in err and "openai:deepseek-chat" in err
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+# --- translator settings: defaults, then the environment, then flags ---------------------------------
+
+API_KEY = "sk-loopback-secret"
+PROXIES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+
+
+def _chat_completion(request: Request) -> Reply:
+    return Reply.json({"choices": [{"index": 0, "message": {"role": "assistant", "content": "视觉推理的研究"}}]})
+
+
+@pytest.fixture
+def openai_server(monkeypatch):
+    """An OpenAI-compatible API on the loopback, named only by the environment, as in a deployment."""
+    for name in (*PROXIES, "DAGSTER_HOME", "HF_DAILY_TRANSLATOR_BACKEND", "HF_DAILY_TRANSLATOR_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    with LoopbackServer(fallback=_chat_completion) as server:
+        monkeypatch.setenv("HF_DAILY_OPENAI_BASE_URL", server.base_url + "/v1")
+        monkeypatch.setenv("HF_DAILY_OPENAI_API_KEY", API_KEY)
+        yield server
+
+
+def _asked(server: LoopbackServer) -> set[tuple[str, str]]:
+    return {(r.path, json.loads(r.body)["model"]) for r in server.requests}
+
+
+def test_materialize_with_backend_flags_keeps_the_environments_base_url(capsys, tmp_path, openai_server):
+    archive = write_archive(tmp_path / "archive", dt.date(2025, 12, 22), [api_item("2512.00001", "Agents")])
+    code, out, err = run(capsys, "materialize", "2025-12-22", "--archive", str(archive), "--data-dir",
+                         str(tmp_path / "data"), "--backend", "openai", "--model", "my-model")
+    assert code == 0, err
+    # Both texts of the one paper went to the environment's server, with the model the flag named.
+    assert _asked(openai_server) == {("/v1/chat/completions", "my-model")}
+    assert "视觉推理的研究" in (tmp_path / "data" / "issues" / "2025-12-22.md").read_text(encoding="utf-8")
+    assert API_KEY not in out + err
+
+
+def test_materialize_base_url_flag_overrides_the_environment(capsys, tmp_path, openai_server, monkeypatch):
+    monkeypatch.setenv("HF_DAILY_OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    archive = write_archive(tmp_path / "archive", dt.date(2025, 12, 22), [api_item("2512.00001", "Agents")])
+    code, _, err = run(capsys, "materialize", "2025-12-22", "--archive", str(archive), "--data-dir",
+                       str(tmp_path / "data"), "--backend", "openai", "--model", "m",
+                       "--base-url", openai_server.base_url + "/v1")
+    assert code == 0, err
+    assert _asked(openai_server) == {("/v1/chat/completions", "m")}
+
+
+def test_import_offers_every_backend_and_keeps_the_environments_base_url(capsys, tmp_path, openai_server):
+    archive = write_archive(tmp_path / "archive", dt.date(2025, 12, 22), [api_item("2512.00001", "Agents")])
+    code, _, err = run(capsys, "import", str(archive), "--data-dir", str(tmp_path / "data"),
+                       "--backend", "openai", "--model", "my-model")
+    assert code == 0, err
+    assert _asked(openai_server) == {("/v1/chat/completions", "my-model")}
+
+
+def test_translate_with_backend_flags_keeps_the_environments_base_url(capsys, tmp_path, openai_server):
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(json.dumps({"id": "2512.00001", "title": "Agents", "abstract": ""}) + "\n")
+    code, _, err = run(capsys, "translate", str(source), str(target), "--backend", "openai", "--model", "my-model")
+    assert code == 0, err
+    assert _asked(openai_server) == {("/v1/chat/completions", "my-model")}
+    assert json.loads(target.read_text())["title_zh"] == "视觉推理的研究"
+
+
+def test_the_ui_resource_and_the_flags_layer_over_the_environment(monkeypatch):
+    monkeypatch.setenv("HF_DAILY_TRANSLATOR_BACKEND", "openai")
+    monkeypatch.setenv("HF_DAILY_TRANSLATOR_MODEL", "env-model")
+    monkeypatch.setenv("HF_DAILY_OPENAI_BASE_URL", "http://127.0.0.1:1/v1")
+    monkeypatch.setenv("HF_DAILY_RETRANSLATE_FLAGGED_WITH", "openai:strong")
+    ui = resources.default_resources()["translator"]
+    assert (ui.backend, ui.model, ui.base_url, ui.retranslate_flagged_with) == (
+        "openai", "env-model", "http://127.0.0.1:1/v1", "openai:strong")
+    assert ui.runtime == "auto" and ui.max_new_tokens == 512  # the defaults, where nothing names a setting
+    # A flag replaces only the setting it names.
+    assert resources.resource_config("translator", {"model": "flag-model", "gguf_file": None}) == {
+        "backend": "openai", "model": "flag-model", "base_url": "http://127.0.0.1:1/v1",
+        "retranslate_flagged_with": "openai:strong"}

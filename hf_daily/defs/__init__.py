@@ -1,1 +1,2 @@
-"""Dagster wiring: one folder per pipeline stage; the work itself lives in plain modules of hf_daily."""
+"""The Dagster wiring, thin: one folder of assets per stage over the plain functions of hf_daily; resources,
+partitions (and the daily-asset helper), jobs and schedules. hf_daily/definitions.py loads it all."""

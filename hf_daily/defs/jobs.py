@@ -1,10 +1,8 @@
 import dagster as dg
 
-# In-process: a run costs about 4.5 s this way and about 20 s with one process per step.
 daily_issue_job = dg.define_asset_job(
     "daily_issue_job",
     selection=dg.AssetSelection.all(),
-    executor_def=dg.in_process_executor,
     description="Fetch, normalize, translate and publish one day (or a range of days in one run).",
 )
 
@@ -12,3 +10,8 @@ daily_issue_job = dg.define_asset_job(
 daily_issue_schedule = dg.build_schedule_from_partitioned_job(
     daily_issue_job, hour_of_day=6, minute_of_hour=30, name="daily_issue_schedule"
 )
+
+# The one executor, for daily_issue_job and for the UI's "Materialize all…" (Dagster's implicit asset job)
+# alike: in-process, a day's run takes about 4.5 s instead of about 20 s with one process per step, and the
+# steps share DuckDB's single writer anyway.
+defs = dg.Definitions(jobs=[daily_issue_job], schedules=[daily_issue_schedule], executor=dg.in_process_executor)

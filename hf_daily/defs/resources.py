@@ -1,34 +1,31 @@
 import datetime as dt
 import os
-from pathlib import Path
-
 import dagster as dg
 from pydantic import Field
 
-from hf_daily.api import ArchiveSource, DailyPapersClient, RawPage
+from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
+from hf_daily.sources.archive import ArchiveSource
+from hf_daily.sources.client import DailyPapersClient
+from hf_daily.sources.page import RawPage
 from hf_daily.translate import Translator, TranslatorConfig, load_translator
-from hf_daily.translate.config import parse_model_spec
+from hf_daily.translate.config import parse_model_spec, translator_settings
 from hf_daily.warehouse import Warehouse
 
 
 class StorageResource(dg.ConfigurableResource):
     """Where hf-daily keeps everything: the DuckDB warehouse and the issue, chart and model files."""
 
-    data_dir: str = Field(default="data", description="Folder for warehouse.duckdb, issues/, charts/ and models/.")
+    data_dir: str = Field(default=DEFAULT_DATA_DIR, description="Folder for warehouse.duckdb, issues/, charts/ and models/.")
     lock_timeout_s: float = Field(
         default=300.0, description="How long to wait for another process's DuckDB write lock before failing."
     )
 
     @property
-    def path(self) -> Path:
-        return Path(self.data_dir)
-
-    @property
-    def warehouse_path(self) -> Path:
-        return self.path / "warehouse.duckdb"
+    def layout(self) -> DataLayout:
+        return DataLayout(self.data_dir)
 
     def warehouse(self) -> Warehouse:
-        return Warehouse(self.warehouse_path, lock_timeout=self.lock_timeout_s)
+        return Warehouse(self.layout.warehouse, lock_timeout=self.lock_timeout_s)
 
 
 class DailyPapersResource(dg.ConfigurableResource):
@@ -107,22 +104,34 @@ class TranslatorResource(dg.ConfigurableResource):
         ))
 
 
+# The resources' own settings in the environment (the translator's are hf_daily.translate.config.ENVIRONMENT).
+ENVIRONMENT = {
+    "storage": {"data_dir": "HF_DAILY_DATA_DIR"},
+    "daily_papers": {"base_url": "HF_DAILY_BASE_URL", "archive_dir": "HF_DAILY_ARCHIVE_DIR"},
+    "translator": {"retranslate_flagged_with": "HF_DAILY_RETRANSLATE_FLAGGED_WITH"},
+}
+
+
+def resource_config(name: str, flags: dict | None = None) -> dict:
+    """A resource's config as every entry point builds it: the defaults (the resource's fields), then the
+    environment, then ``flags``, each overriding only what it names (None: not named)."""
+    settings = {key: os.environ[variable].strip() for key, variable in ENVIRONMENT[name].items()
+                if os.environ.get(variable, "").strip()}
+    if name == "translator":
+        settings = translator_settings(settings)
+    return settings | {key: value for key, value in (flags or {}).items() if value is not None}
+
+
 def default_resources() -> dict[str, dg.ConfigurableResource]:
     """Resources from the environment, so `dagster dev` and the CLI agree without a config file."""
-    env = os.environ.get
     return {
-        "storage": StorageResource(data_dir=env("HF_DAILY_DATA_DIR", "data")),
-        "daily_papers": DailyPapersResource(
-            base_url=env("HF_DAILY_BASE_URL", "https://huggingface.co"),
-            archive_dir=env("HF_DAILY_ARCHIVE_DIR") or None,
-        ),
-        "translator": TranslatorResource(
-            backend=env("HF_DAILY_TRANSLATOR_BACKEND", "causal"),
-            model=env("HF_DAILY_TRANSLATOR_MODEL", "offline"),
-            gguf_file=env("HF_DAILY_TRANSLATOR_GGUF_FILE") or None,
-            runtime=env("HF_DAILY_TRANSLATOR_RUNTIME", "auto"),
-            weights=env("HF_DAILY_TRANSLATOR_WEIGHTS", "auto"),
-            base_url=env("HF_DAILY_OPENAI_BASE_URL") or None,
-            retranslate_flagged_with=env("HF_DAILY_RETRANSLATE_FLAGGED_WITH", ""),
-        ),
+        "storage": StorageResource(**resource_config("storage")),
+        "daily_papers": DailyPapersResource(**resource_config("daily_papers")),
+        "translator": TranslatorResource(**resource_config("translator")),
     }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    """The resources, read from the environment when the code location loads."""
+    return dg.Definitions(resources=default_resources())

@@ -6,7 +6,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Callable, Literal, Sequence
 
-from hf_daily.parallel import cpu_threads
+from hf_daily.core.parallel import cpu_threads
 from hf_daily.translate.config import TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
 from hf_daily.translate.glossary import apply_house_style

@@ -19,7 +19,7 @@ import importlib.util
 from pathlib import Path
 
 from hf_daily.translate import offline_model
-from hf_daily.parallel import cpu_threads
+from hf_daily.core.parallel import cpu_threads
 from hf_daily.translate.base import (
     BaseTranslator, Kind, better, generation_limits, model_dtype, retry_hints, wrap_load,
 )

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from hf_daily.translate import Translator, TranslatorConfig, load_translator
-from hf_daily.translate.config import LLAMACPP_WEIGHTS, RUNTIMES
+from hf_daily.translate.config import LLAMACPP_WEIGHTS, RUNTIMES, translator_settings
 from hf_daily.translate.quality import check_paper
 
 Progress = Callable[[str], None]
@@ -161,7 +161,7 @@ def config_from_args(args) -> TranslatorConfig:
         "backend": args.backend, "model": args.model, "gguf_file": args.gguf_file, "runtime": args.runtime,
         "weights": args.weights, "device": args.device, "batch_size": args.batch_size, "base_url": args.base_url, "data_dir": args.data_dir,
     }
-    return TranslatorConfig(**{k: v for k, v in fields.items() if v is not None})
+    return TranslatorConfig(**translator_settings(fields))
 
 
 def main_translate(args) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -78,3 +80,28 @@ def parse_model_spec(spec: str) -> tuple[str, str]:
         raise ValueError(f"{spec!r} names no model: write BACKEND:MODEL with BACKEND one of {', '.join(BACKENDS)}, "
                          "e.g. openai:deepseek-chat or causal:Qwen/Qwen2.5-7B-Instruct")
     return backend, model.strip()
+
+
+# The translator's settings in the environment, one variable each. The API key is not one of them: the
+# OpenAI backend reads it from the environment when it sends a request, so it never enters a config.
+ENVIRONMENT = {
+    "backend": "HF_DAILY_TRANSLATOR_BACKEND",
+    "model": "HF_DAILY_TRANSLATOR_MODEL",
+    "gguf_file": "HF_DAILY_TRANSLATOR_GGUF_FILE",
+    "runtime": "HF_DAILY_TRANSLATOR_RUNTIME",
+    "weights": "HF_DAILY_TRANSLATOR_WEIGHTS",
+    "base_url": "HF_DAILY_OPENAI_BASE_URL",
+}
+
+
+def translator_settings(flags: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None) -> dict:
+    """The translator's settings for every command and the UI: the defaults, then the environment, then the flags.
+
+    Each layer overrides only what it names: an unset or blank variable and a flag left out (None) change
+    nothing, so `--backend openai --model M` keeps the environment's HF_DAILY_OPENAI_BASE_URL.
+    """
+    environ = os.environ if environ is None else environ
+    settings = {name: environ[variable].strip() for name, variable in ENVIRONMENT.items()
+                if environ.get(variable, "").strip()}
+    settings.update({name: value for name, value in (flags or {}).items() if value is not None})
+    return settings

@@ -8,56 +8,50 @@ import os
 
 import duckdb
 
-from hf_daily import analytics, cli
-from hf_daily_tests.defs.test_daily_graph import fake, run, write_archive
-from hf_daily_tests.defs.test_daily_graph import snapshot as everything
+from hf_daily import cli
+from hf_daily.warehouse import views as analytics
+from hf_daily_tests.factories import api_item, materialize_days, metadata, table_snapshot, write_archive
 
 D22, D23 = dt.date(2025, 12, 22), dt.date(2025, 12, 23)
-
-
-def metadata(result, key: str) -> dict:
-    """The asset's metadata; a range run records one materialization per day, with the same metadata."""
-    events = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == key]
-    return {k: v.value for k, v in events[-1].materialization.metadata.items()}
 
 
 def logs(instance, result) -> list[str]:
     return [e.user_message for e in instance.all_logs(result.run_id)]
 
 
-def test_a_rerun_of_a_backfilled_range_fetches_translates_and_changes_nothing(tmp_path, tiny_model, instance):
+def test_a_rerun_of_a_backfilled_range_fetches_translates_and_changes_nothing(tmp_path, tiny_causal_lm, instance):
     archive = tmp_path / "archive"
-    write_archive(archive, D22, [fake("2512.00001", "Agents"), fake("2512.00002", "Robots", 5)])
-    write_archive(archive, D23, [fake("2512.00003", "Speech"), fake("2512.00001", "Agents")])
-    [first] = run(tmp_path / "data", archive, tiny_model, instance, D22, D23)
+    write_archive(archive, D22, [api_item("2512.00001", "Agents"), api_item("2512.00002", "Robots", 5)])
+    write_archive(archive, D23, [api_item("2512.00003", "Speech"), api_item("2512.00001", "Agents")])
+    [first] = materialize_days(tmp_path / "data", archive, tiny_causal_lm, instance, D22, D23)
     assert metadata(first, "paper_translations")["texts_translated"] == 6  # 3 distinct papers, title and abstract
     messages = logs(instance, first)
     assert "fetch: 1/2 days done (2025-12-22, 2 papers), 1 left, ETA 0 s" in messages
     assert "fetch: 2/2 days done (2025-12-23, 2 papers), 0 left" in messages
-    before = everything(tmp_path / "data" / "warehouse.duckdb")
+    before = table_snapshot(tmp_path / "data" / "warehouse.duckdb")
     issues = {p.name: p.read_text() for p in (tmp_path / "data" / "issues").iterdir()}
 
     # The same range again, now day by day: nothing is fetched or translated, and nothing changes.
-    again = run(tmp_path / "data", archive, tiny_model, instance, D22, D23, per_day=True)
+    again = materialize_days(tmp_path / "data", archive, tiny_causal_lm, instance, D22, D23, per_day=True)
     assert [metadata(r, "raw_responses")["already_stored_days"] for r in again] == [1, 1]
     assert [metadata(r, "paper_translations")["texts_translated"] for r in again] == [0, 0]
-    assert everything(tmp_path / "data" / "warehouse.duckdb") == before
+    assert table_snapshot(tmp_path / "data" / "warehouse.duckdb") == before
     assert {p.name: p.read_text() for p in (tmp_path / "data" / "issues").iterdir()} == issues
 
 
-def test_a_refresh_keeps_every_snapshot_and_the_issue_uses_the_latest(tmp_path, tiny_model, instance):
+def test_a_refresh_keeps_every_snapshot_and_the_issue_uses_the_latest(tmp_path, tiny_causal_lm, instance):
     archive, data = tmp_path / "archive", tmp_path / "data"
-    path = write_archive(archive, D22, [fake("2512.00001", "Agents", 1), fake("2512.00002", "Robots", 5)]) / "2025-12-22.json"
+    path = write_archive(archive, D22, [api_item("2512.00001", "Agents", 1), api_item("2512.00002", "Robots", 5)]) / "2025-12-22.json"
     first_fetch = dt.datetime(2025, 12, 22, 8, tzinfo=dt.timezone.utc).timestamp()
     os.utime(path, (first_fetch, first_fetch))
-    run(data, archive, tiny_model, instance, D22)
+    materialize_days(data, archive, tiny_causal_lm, instance, D22)
     issue = (data / "issues" / "2025-12-22.md").read_text()
     assert issue.index("Robots") < issue.index("Agents")  # 5 upvotes before 1
 
     # A week later Agents has 9 upvotes: the day is fetched again and kept beside the first fetch.
-    write_archive(archive, D22, [fake("2512.00001", "Agents", 9), fake("2512.00002", "Robots", 5)])
+    write_archive(archive, D22, [api_item("2512.00001", "Agents", 9), api_item("2512.00002", "Robots", 5)])
     os.utime(path, (first_fetch + 7 * 86400, first_fetch + 7 * 86400))
-    [refreshed] = run(data, archive, tiny_model, instance, D22, refresh=True)
+    [refreshed] = materialize_days(data, archive, tiny_causal_lm, instance, D22, refresh=True)
     assert metadata(refreshed, "raw_responses")["fetched_days"] == 1
     assert metadata(refreshed, "paper_translations")["texts_translated"] == 0
 
@@ -79,19 +73,19 @@ def test_a_refresh_keeps_every_snapshot_and_the_issue_uses_the_latest(tmp_path, 
     assert issue.index("Agents") < issue.index("Robots")  # now 9 upvotes before 5
 
 
-def test_import_then_materialize_the_imported_days(tmp_path, tiny_model, capsys, monkeypatch, instance):
-    import hf_daily.defs.runner as runner
+def test_import_then_materialize_the_imported_days(tmp_path, tiny_causal_lm, capsys, monkeypatch, instance):
+    import hf_daily.runner as runner
 
     real = runner.materialize
     monkeypatch.setattr(runner, "materialize", lambda *a, **k: real(*a, instance=instance, **k))
     archive, data = tmp_path / "archive", tmp_path / "data"
-    write_archive(archive, D22, [fake("2512.00001", "Agents")])
-    (archive / "2025-12-23.json").write_text(json.dumps([str(fake("2512.00002", "Robots"))]))
+    write_archive(archive, D22, [api_item("2512.00001", "Agents")])
+    (archive / "2025-12-23.json").write_text(json.dumps([str(api_item("2512.00002", "Robots"))]))
     (archive / "2025-12-26.json").write_text(json.dumps(
-        {"status": "success", "date": "2025-12-26", "count": 1, "data": [str(fake("2512.00003", "Speech"))]}))
+        {"status": "success", "date": "2025-12-26", "count": 1, "data": [str(api_item("2512.00003", "Speech"))]}))
 
     code = cli.main(["import", str(archive), "--data-dir", str(data), "--backend", "causal",
-                     "--model", str(tiny_model)])
+                     "--model", str(tiny_causal_lm)])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "materializing 2025-12-22 .. 2025-12-26 in one run" in out

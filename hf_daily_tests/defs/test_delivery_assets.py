@@ -1,7 +1,9 @@
 """The delivery assets materialized with the rest of the graph, for two days in one run, and their real outputs."""
 
 import datetime as dt
+import os
 import re
+import stat
 
 import dagster as dg
 import feedparser
@@ -15,21 +17,21 @@ from hf_daily.defs.newsletter import assets as newsletter
 from hf_daily.defs.resources import DailyPapersResource, StorageResource, TranslatorResource
 from hf_daily.defs.topics import assets as topics
 from hf_daily.defs.translation import assets as translation
-from hf_daily_tests.defs.test_daily_graph import fake, write_archive
-from hf_daily_tests.tiny_models import build_tiny_causal_lm
+from hf_daily_tests.factories import api_item, metadata, write_archive
 
 DAYS = [dt.date(2025, 12, 22), dt.date(2025, 12, 23)]
 EVIL = '<img src=x onerror="window.__pwned=1">'
 
 
 @pytest.fixture(scope="module")
-def materialized(tmp_path_factory):
+def materialized(tmp_path_factory, tiny_causal_lm):
     root = tmp_path_factory.mktemp("delivery")
     archive = root / "archive"
-    write_archive(archive, DAYS[0], [fake("2512.00001", "Agents that plan", 3), fake("2512.00002", EVIL, 5)])
-    write_archive(archive, DAYS[1], [fake("2512.00003", "Speech models at scale", 2)])
-    model = build_tiny_causal_lm(root / "tiny-qwen2")
+    write_archive(archive, DAYS[0], [api_item("2512.00001", "Agents that plan", 3), api_item("2512.00002", EVIL, 5)])
+    write_archive(archive, DAYS[1], [api_item("2512.00003", "Speech models at scale", 2)])
     data = root / "data"
+    # The usual umask, whatever the test runner's: published files must come out rw-r--r--.
+    umask = os.umask(0o022)
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             dg.load_assets_from_modules([ingest, translation, topics, newsletter, delivery]),
@@ -37,20 +39,23 @@ def materialized(tmp_path_factory):
             resources={
                 "storage": StorageResource(data_dir=str(data)),
                 "daily_papers": DailyPapersResource(archive_dir=str(archive)),
-                "translator": TranslatorResource(backend="causal", model=str(model), max_new_tokens=8),
+                "translator": TranslatorResource(backend="causal", model=str(tiny_causal_lm), max_new_tokens=8),
             },
             tags={"dagster/asset_partition_range_start": DAYS[0].isoformat(),
                   "dagster/asset_partition_range_end": DAYS[1].isoformat()},
         )
+    os.umask(umask)
     assert result.success
     return data, result
 
 
-def metadata(result, key: str) -> dict:
-    # A range run reports one materialization per day, each with the run's metadata.
-    events = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == key]
-    assert sorted(e.partition for e in events) == [d.isoformat() for d in DAYS]
-    return {k: v.value for k, v in events[-1].materialization.metadata.items()}
+def test_published_files_can_be_read_by_a_web_server_and_other_users(materialized):
+    data, _ = materialized
+    published = [f"issues/{DAYS[0]}.md", f"site/{DAYS[0]}.html", "site/index.html", "site/feed.xml",
+                 f"audio/{DAYS[0]}.mp3", f"audio/{DAYS[0]}.txt", f"posters/{DAYS[0]}.png",
+                 f"charts/{DAYS[0]}/trend.png", f"charts/{DAYS[0]}/wordcloud.png"]
+    modes = {name: stat.filemode(os.stat(data / name).st_mode) for name in published}
+    assert modes == {name: "-rw-r--r--" for name in published}
 
 
 def test_every_day_has_its_page_audio_script_and_poster(materialized):
@@ -71,7 +76,7 @@ def test_every_day_has_its_page_audio_script_and_poster(materialized):
 
 def test_the_briefing_decodes_and_lasts_as_reported(materialized):
     data, result = materialized
-    meta = metadata(result, "spoken_briefing")
+    meta = metadata(result, "spoken_briefing", DAYS)
     decoded = miniaudio.decode((data / "audio" / f"{DAYS[-1]}.mp3").read_bytes(), nchannels=1)
     seconds = decoded.num_frames / decoded.sample_rate
     assert seconds == pytest.approx(meta["duration_s"], abs=0.2)
@@ -92,13 +97,13 @@ def test_the_index_and_feed_cover_every_issue(materialized):
         assert int(enclosure.length) == (data / "audio" / f"{day}.mp3").stat().st_size
     # Each entry lists its issue's titles: two papers on the first day, one on the second.
     assert [e.content[0].value.count("<li>") for e in feed.entries] == [1, 2]
-    meta = metadata(result, "html_issue")
+    meta = metadata(result, "html_issue", DAYS)
     assert meta["path"] == str(data / "site" / f"{DAYS[-1]}.html") and meta["issues_on_index"] == 2
 
 
 def test_the_poster_shows_in_the_metadata(materialized):
     _, result = materialized
-    meta = metadata(result, "poster")
+    meta = metadata(result, "poster", DAYS)
     assert meta["poster"].startswith("![2025-12-23.png](data:image/png;base64,")
     assert len(meta["poster"]) < 400_000
 

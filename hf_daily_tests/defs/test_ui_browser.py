@@ -28,9 +28,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from hf_daily.defs.runner import INSTANCE_YAML
+from hf_daily.runner import INSTANCE_YAML
 from hf_daily_tests.browser import launch_chromium, missing_reason
-from hf_daily_tests.conftest import SHARED_API
+from hf_daily_tests.factories import SHARED_API
 from hf_daily_tests.tiny_models import build_tiny_causal_lm
 
 if missing_reason():

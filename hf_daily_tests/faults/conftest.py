@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from hf_daily_tests.faults.support import PROXY_VARIABLES
-from hf_daily_tests.loopback import loopback  # noqa: F401 (the fixture)
 
 
 @pytest.fixture(autouse=True)

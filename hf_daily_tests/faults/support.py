@@ -21,9 +21,10 @@ import pandas as pd
 import requests
 
 from hf_daily import warehouse as wh
-from hf_daily.api import DailyPapersClient, RawPage
+from hf_daily.sources.client import DailyPapersClient
+from hf_daily.sources.page import RawPage
 from hf_daily.defs.resources import TranslatorResource
-from hf_daily.normalize import normalize_day
+from hf_daily.steps.normalize import normalize_day
 from hf_daily.translate import source_hash
 from hf_daily_tests.loopback import fake_papers
 

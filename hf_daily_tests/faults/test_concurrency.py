@@ -11,9 +11,9 @@ import time
 import dagster as dg
 import pytest
 
-from hf_daily import pipeline
+from hf_daily.steps import ingest, normalize
 from hf_daily.defs.resources import StorageResource
-from hf_daily.defs.runner import materialize
+from hf_daily.runner import materialize
 from hf_daily.warehouse import Warehouse
 from hf_daily_tests.faults.support import (
     DAY, Child, better, client, expected_upvotes, failure_messages, good, model_id, papers, rows, seed_translations,
@@ -32,7 +32,7 @@ RUN = r"""
 import datetime as dt, json, sys, time
 import dagster as dg
 from hf_daily.defs.resources import StorageResource
-from hf_daily.defs.runner import materialize
+from hf_daily.runner import materialize
 from hf_daily.warehouse import Warehouse
 
 start, end, data_dir, base_url, translator = sys.argv[1:6]
@@ -44,7 +44,7 @@ def sleep(seconds):
     waits.append(seconds)
     time.sleep(seconds)
 
-StorageResource.warehouse = lambda self: Warehouse(self.warehouse_path, lock_timeout=self.lock_timeout_s, sleep=sleep)
+StorageResource.warehouse = lambda self: Warehouse(self.layout.warehouse, lock_timeout=self.lock_timeout_s, sleep=sleep)
 with dg.DagsterInstance.ephemeral() as instance:
     results = materialize(dt.date.fromisoformat(start), dt.date.fromisoformat(end), data_dir=data_dir,
                           base_url=base_url, translator=json.loads(translator), instance=instance,
@@ -118,7 +118,7 @@ def seeded_run(tmp_path, loopback, monkeypatch):
         time.sleep(seconds)  # the writer's own back-off: a fraction of a second
 
     monkeypatch.setattr(StorageResource, "warehouse", lambda self: Warehouse(
-        self.warehouse_path, lock_timeout=settings["lock_timeout"], sleep=sleep))
+        self.layout.warehouse, lock_timeout=settings["lock_timeout"], sleep=sleep))
 
     def run(*replies: Reply, refresh: bool = False):
         loopback.script(*replies)
@@ -136,8 +136,8 @@ def test_an_open_read_only_session_makes_the_run_wait_or_say_why(tmp_path, seede
     db = tmp_path / "warehouse.duckdb"
     warehouse = Warehouse(db)
     loopback.script(Reply.json(good()))
-    pipeline.fetch_days(warehouse, client(loopback.base_url).fetch_day, [DAY])
-    pipeline.normalize_days(warehouse, [DAY])
+    ingest.fetch_days(warehouse, client(loopback.base_url).fetch_day, [DAY])
+    normalize.normalize_days(warehouse, [DAY])
     before = snapshot(db)
     reader = Child(READER, str(db))
     reader.expect(r"^OPEN 6$")
@@ -147,7 +147,7 @@ def test_an_open_read_only_session_makes_the_run_wait_or_say_why(tmp_path, seede
     result = seeded_run(refresh=True)
     assert not result.success
     [message] = failure_messages(result)
-    assert message.startswith("error in raw_responses: hf_daily.warehouse.WarehouseLockedError: "), message
+    assert message.startswith("error in raw_responses: hf_daily.warehouse.store.WarehouseLockedError: "), message
     assert f"The warehouse {db} is locked by another process" in message
     assert "close the other session holding it (a DuckDB shell, notebook or `hf-daily sql`)" in message
     assert snapshot(db) == before and len(loopback.requests) == 1

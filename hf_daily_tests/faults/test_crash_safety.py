@@ -13,10 +13,10 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from hf_daily import pipeline
+from hf_daily.steps import normalize, translation
 from hf_daily import warehouse as wh
-from hf_daily.api import RawPage
-from hf_daily.defs.runner import dagster_home
+from hf_daily.sources.page import RawPage
+from hf_daily.runner import dagster_home
 from hf_daily_tests.faults.support import (
     DAY, Child, good, model_id, rows, seed_translations, stub_model,
 )
@@ -105,7 +105,7 @@ def test_sigkill_while_replacing_a_partition_leaves_old_or_new_rows(tmp_path):
         assert generation >= last_committed, f"{context}: a committed generation was lost"
 
     # The next run completes the day from its stored raw response.
-    report = pipeline.normalize_days(warehouse, [DAY])
+    report = normalize.normalize_days(warehouse, [DAY])
     assert report.rows["authors"] == 12
     assert rows(db, "SELECT count(*), count(DISTINCT paper_id) FROM authors WHERE day = ?", [DAY]) == [(12, 6)]
 
@@ -114,7 +114,8 @@ def test_sigkill_while_replacing_a_partition_leaves_old_or_new_rows(tmp_path):
 # blocks (until killed) in the third chunk, once the 6 titles are done and stored.
 TRANSLATE_UNTIL_KILLED = r"""
 import datetime as dt, sys, threading
-from hf_daily import pipeline, warehouse as wh
+from hf_daily import warehouse as wh
+from hf_daily.steps import translation
 
 class Blocking:
     model_id = "fake:blocking"
@@ -126,7 +127,7 @@ class Blocking:
         Blocking.done += len(texts)
         return [f"译文{len(t)}" for t in texts]
 
-pipeline.translate_days(wh.Warehouse(sys.argv[1]), Blocking(), [dt.date.fromisoformat(sys.argv[2])],
+translation.translate_days(wh.Warehouse(sys.argv[1]), Blocking(), [dt.date.fromisoformat(sys.argv[2])],
                         progress=lambda line: print(line, flush=True), chunk_size=4)
 """
 
@@ -148,7 +149,7 @@ def test_sigkill_during_translation_keeps_the_finished_batches(tmp_path):
     fetched = dt.datetime(2025, 12, 27, tzinfo=dt.timezone.utc)
     with warehouse.connect() as con:
         wh.store_fetch(con, DAY, [RawPage(DAY, 0, "http://api/p0", fetched, 200, json.dumps(good()))])
-    pipeline.normalize_days(warehouse, [DAY])
+    normalize.normalize_days(warehouse, [DAY])
 
     child = Child(TRANSLATE_UNTIL_KILLED, str(db), DAY.isoformat())
     child.expect(r"^BLOCKED$")  # inside the third batch: the first two have been written
@@ -158,7 +159,7 @@ def test_sigkill_during_translation_keeps_the_finished_batches(tmp_path):
     assert rows(db, "SELECT count(*) FROM paper_translations") == [(0,)]
 
     translator = Counting()
-    report = pipeline.translate_days(warehouse, translator, [DAY], chunk_size=4)
+    report = translation.translate_days(warehouse, translator, [DAY], chunk_size=4)
     assert (report.cache_hits, report.translated, len(translator.texts)) == (6, 6, 6)
     assert report.untranslated == []
     assert rows(db, "SELECT count(*) FROM paper_translations WHERE day = ?", [DAY]) == [(6,)]
@@ -167,7 +168,7 @@ def test_sigkill_during_translation_keeps_the_finished_batches(tmp_path):
 # A whole `hf-daily materialize`-style run (DAGSTER_HOME on disk), killed while fetching.
 MATERIALIZE = r"""
 import datetime as dt, json, sys
-from hf_daily.defs.runner import materialize
+from hf_daily.runner import materialize
 [result] = materialize(dt.date.fromisoformat(sys.argv[1]), data_dir=sys.argv[2], base_url=sys.argv[3],
                        translator=json.loads(sys.argv[4]), raise_on_error=False, daily_papers={"retries": 0})
 print("SUCCESS" if result.success else "FAILURE", flush=True)

@@ -17,7 +17,7 @@ import pytest
 from hf_daily import cli
 from hf_daily import warehouse as wh
 from hf_daily.defs import resources
-from hf_daily.defs.runner import materialize
+from hf_daily.runner import materialize
 from hf_daily.translate import TranslatorConfig
 from hf_daily_tests.faults.support import (
     DAY, TOKEN, client, failure_messages, good, model_id, page_url, seed_translations, stub_model,

@@ -21,10 +21,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from hf_daily import pipeline
+from hf_daily.steps import ingest, normalize
 from hf_daily import warehouse as wh
-from hf_daily.api import DailyPapersError
-from hf_daily.defs.runner import materialize
+from hf_daily.sources.page import DailyPapersError
+from hf_daily.runner import materialize
 from hf_daily_tests.faults.support import (
     DAY, better, client, expected_upvotes, failure_messages, good, materialized, model_id, page_url, rows,
     seed_translations, snapshot, stub_model, upvotes, user_error, with_extra,
@@ -110,8 +110,8 @@ def seeded(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("seeded") / "warehouse.duckdb"
     with LoopbackServer(Reply.json(good())) as server:
         warehouse = wh.Warehouse(db)
-        pipeline.fetch_days(warehouse, client(server.base_url).fetch_day, [DAY])
-        pipeline.normalize_days(warehouse, [DAY])
+        ingest.fetch_days(warehouse, client(server.base_url).fetch_day, [DAY])
+        normalize.normalize_days(warehouse, [DAY])
     assert upvotes(db) == expected_upvotes(good())
     return db
 
@@ -123,9 +123,9 @@ def warehouse(seeded, tmp_path) -> wh.Warehouse:
     return wh.Warehouse(tmp_path / "warehouse.duckdb")
 
 
-def refresh(warehouse: wh.Warehouse, fetch, day: dt.date = DAY) -> pipeline.NormalizeReport:
-    pipeline.fetch_days(warehouse, fetch, [day], refresh=True)
-    return pipeline.normalize_days(warehouse, [day])
+def refresh(warehouse: wh.Warehouse, fetch, day: dt.date = DAY) -> normalize.NormalizeReport:
+    ingest.fetch_days(warehouse, fetch, [day], refresh=True)
+    return normalize.normalize_days(warehouse, [day])
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
@@ -224,7 +224,7 @@ def test_faults_through_the_whole_graph(tmp_path, loopback: LoopbackServer):
     failed = run(Reply(200, HTML, {"Content-Type": "text/html"}))
     assert not failed.success
     [message] = failure_messages(failed)
-    assert message.startswith("error in raw_responses: hf_daily.api.DailyPapersError: "), message
+    assert message.startswith("error in raw_responses: hf_daily.sources.page.DailyPapersError: "), message
     assert f"{DAY}: the response from {page_url(loopback.base_url)} is not JSON" in message
     assert "it starts '<!DOCTYPE html>" in message
     assert "newsletter_issue" not in materialized(failed)
@@ -245,7 +245,7 @@ def test_the_cli_prints_hf_dailys_message_not_its_low_level_cause():
     from dagster._utils.error import SerializableErrorInfo, serializable_error_info_from_exc_info
 
     from hf_daily import cli
-    from hf_daily.api import parse_page
+    from hf_daily.sources.page import parse_page
 
     try:
         parse_page(HTML, day=DAY, url="https://huggingface.co/api/daily_papers?date=2025-12-26")

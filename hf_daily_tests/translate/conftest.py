@@ -4,12 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from hf_daily_tests.tiny_models import build_tiny_causal_lm, build_tiny_marian
-
-
-@pytest.fixture(scope="session")
-def tiny_causal_lm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_causal_lm(tmp_path_factory.mktemp("tiny-causal-lm"))
+from hf_daily_tests.tiny_models import build_tiny_marian
 
 
 @pytest.fixture(scope="session")

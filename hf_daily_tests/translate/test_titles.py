@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from hf_daily.translate import titles
 from hf_daily.translate.titles import title_problems
-from hf_daily_tests.conftest import SHARED, SHARED_API
+from hf_daily_tests.factories import SHARED, SHARED_API
 
 DEV_SET = SHARED / "translation_dev" / "deepseek_refs_2025-01-08_10.jsonl"
 # Measured: 3 of the 37 DeepSeek references are flagged, each for something it really does:

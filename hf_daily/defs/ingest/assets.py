@@ -1,8 +1,10 @@
 import dagster as dg
 
-from hf_daily import pipeline
+from hf_daily.core.constants import PAGE_SIZE
+
+from hf_daily.steps import ingest, normalize
 from hf_daily.defs.metadata import days_label, table_metadata, table_spec
-from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
+from hf_daily.defs.partitions import daily_asset, daily_multi_asset, partition_days
 from hf_daily.defs.resources import DailyPapersResource, StorageResource
 
 
@@ -11,8 +13,8 @@ class FetchConfig(dg.Config):
     """Fetch again even when the day is stored; the new fetch is kept beside the old ones."""
 
 
-@dg.asset(
-    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb", group_name="ingest",
+@daily_asset(
+    group_name="ingest",
     kinds={"duckdb"}, metadata=table_metadata("raw_responses"),
     description="Daily Papers API responses for the day, stored verbatim so that nothing downstream fetches again.",
 )
@@ -20,12 +22,12 @@ def raw_responses(
     context: dg.AssetExecutionContext, config: FetchConfig, storage: StorageResource, daily_papers: DailyPapersResource
 ) -> dg.MaterializeResult:
     days = partition_days(context)
-    report = pipeline.fetch_days(
+    report = ingest.fetch_days(
         storage.warehouse(), daily_papers.fetch_day, days, refresh=config.refresh, progress=context.log.info,
     )
     if report.possibly_truncated:
         context.log.warning(
-            f"{len(report.possibly_truncated)} day(s) hold exactly 50 papers in their archive file, one full API "
+            f"{len(report.possibly_truncated)} day(s) hold exactly {PAGE_SIZE} papers in their archive file, one full API "
             f"page, and may be missing the rest: {', '.join(map(str, report.possibly_truncated))}. "
             "Fetch them again from the API with refresh: true (hf-daily materialize DAY --refresh) to be sure."
         )
@@ -44,7 +46,7 @@ def raw_responses(
 NORMALIZED = ["papers", "authors", "organizations", "upvote_snapshots"]
 
 
-@dg.multi_asset(
+@daily_multi_asset(
     specs=[table_spec(name, "ingest", [raw_responses]) for name in NORMALIZED],
     check_specs=[
         dg.AssetCheckSpec("unique_paper_ids", asset="papers",
@@ -52,12 +54,11 @@ NORMALIZED = ["papers", "authors", "organizations", "upvote_snapshots"]
         dg.AssetCheckSpec("counts_match_raw_responses", asset="papers",
                           description="Each day has one row per distinct paper in its latest raw response."),
     ],
-    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb",
 )
 def normalized_papers(context: dg.AssetExecutionContext, storage: StorageResource):
     """Papers, authors, organizations and upvote snapshots, typed, from the stored raw responses."""
     days = partition_days(context)
-    report = pipeline.normalize_days(storage.warehouse(), days)
+    report = normalize.normalize_days(storage.warehouse(), days)
     for name in NORMALIZED:
         yield dg.MaterializeResult(asset_key=name, metadata={"days": days_label(days), "dagster/row_count": report.rows[name]})
     yield dg.AssetCheckResult(

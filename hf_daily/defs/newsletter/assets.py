@@ -1,19 +1,20 @@
 import dagster as dg
 
-from hf_daily import pipeline
+from hf_daily.channels import charts as chart_channel
+from hf_daily.channels import markdown as markdown_channel
 from hf_daily.defs.metadata import days_label, inline_png, table_metadata
-from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
+from hf_daily.defs.partitions import daily_asset, partition_days
 from hf_daily.defs.resources import StorageResource
 
 
-@dg.asset(
-    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb", group_name="newsletter",
+@daily_asset(
+    group_name="newsletter",
     deps=["papers", "daily_keyword_counts"], kinds={"matplotlib"},
     description="The day's charts, kept per day: papers over the trailing 30 days, and a Chinese keyword word cloud.",
 )
 def charts(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.MaterializeResult:
     days = partition_days(context)
-    paths = pipeline.chart_days(storage.warehouse(), days, storage.path)
+    paths = chart_channel.chart_days(storage.warehouse(), days, storage.layout)
     last = paths[days[-1]]
     return dg.MaterializeResult(metadata={
         "days": days_label(days),
@@ -24,15 +25,15 @@ def charts(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.Ma
     })
 
 
-@dg.asset(
-    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb", group_name="newsletter",
+@daily_asset(
+    group_name="newsletter",
     deps=["paper_translations", "hot_fields", "authors", "organizations", charts], kinds={"markdown", "duckdb"},
     metadata=table_metadata("newsletter_issues"),
     description="The day's Chinese newsletter issue, written to data/issues/YYYY-MM-DD.md.",
 )
 def newsletter_issue(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.MaterializeResult:
     days = partition_days(context)
-    issues = pipeline.issue_days(storage.warehouse(), days, storage.path)
+    issues = markdown_channel.issue_days(storage.warehouse(), days, storage.layout)
     path, markdown, issue = issues[days[-1]]
     return dg.MaterializeResult(metadata={
         "days": days_label(days),

@@ -1,33 +1,31 @@
 import dagster as dg
 
-from hf_daily import pipeline
+from hf_daily.steps import topics
 from hf_daily.defs.metadata import days_label, table_spec
-from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
+from hf_daily.defs.partitions import daily_multi_asset, partition_days
 from hf_daily.defs.resources import StorageResource
 
 
-@dg.multi_asset(
+@daily_multi_asset(
     specs=[table_spec("paper_keywords", "topics", ["papers", "paper_translations"]),
            table_spec("daily_keyword_counts", "topics", ["paper_keywords"])],
-    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb",
 )
 def keywords(context: dg.AssetExecutionContext, storage: StorageResource):
     """English keywords (Hugging Face's, else extracted) and Chinese keywords (jieba) per paper, counted per day."""
     days = partition_days(context)
-    rows = pipeline.keyword_days(storage.warehouse(), days)
+    rows = topics.keyword_days(storage.warehouse(), days)
     for name, count in rows.items():
         yield dg.MaterializeResult(asset_key=name, metadata={"days": days_label(days), "dagster/row_count": count})
 
 
-@dg.multi_asset(
+@daily_multi_asset(
     specs=[table_spec("paper_fields", "topics", ["papers", "paper_translations", "paper_keywords"]),
            table_spec("hot_fields", "topics", ["paper_fields"])],
-    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb",
 )
 def fields(context: dg.AssetExecutionContext, storage: StorageResource):
     """Each paper's research fields in a small taxonomy, and the day's leading ('hot') fields."""
     days = partition_days(context)
-    hot = pipeline.field_days(storage.warehouse(), days)
+    hot = topics.field_days(storage.warehouse(), days)
     leading = "、".join(f"{name}（{n}）" for name, n in hot[days[-1]]) or "none"
     yield dg.MaterializeResult(asset_key="paper_fields", metadata={"days": days_label(days)})
     yield dg.MaterializeResult(asset_key="hot_fields", metadata={

@@ -1,13 +1,13 @@
 import dagster as dg
 
-from hf_daily import pipeline
+from hf_daily.steps import translation
 from hf_daily.defs.metadata import days_label, table_metadata
-from hf_daily.defs.partitions import daily_partitions, partition_days, single_run
+from hf_daily.defs.partitions import daily_asset, partition_days
 from hf_daily.defs.resources import StorageResource, TranslatorResource
 
 
-@dg.asset(
-    partitions_def=daily_partitions, backfill_policy=single_run, pool="duckdb", group_name="translation",
+@daily_asset(
+    group_name="translation",
     deps=["papers"], kinds={"duckdb", "transformers"}, metadata=table_metadata("paper_translations"),
     check_specs=[
         dg.AssetCheckSpec("every_paper_translated", asset="paper_translations",
@@ -24,7 +24,7 @@ def paper_translations(
     days = partition_days(context)
     model = translator.translator(storage.data_dir)
     retranslator = translator.retranslator(storage.data_dir)
-    report = pipeline.translate_days(storage.warehouse(), model, days, progress=context.log.info,
+    report = translation.translate_days(storage.warehouse(), model, days, progress=context.log.info,
                                      retranslator=retranslator)
     yield dg.MaterializeResult(metadata={
         "days": days_label(days),
@@ -39,7 +39,7 @@ def paper_translations(
         check_name="every_paper_translated", asset_key="paper_translations", passed=not report.untranslated,
         metadata={"untranslated": [f"{day} {pid}" for day, pid in report.untranslated]},
     )
-    flagged = pipeline.flagged_translations(storage.warehouse(), days)
+    flagged = translation.flagged_translations(storage.warehouse(), days)
     yield dg.AssetCheckResult(
         check_name="translations_pass_quality_checks", asset_key="paper_translations", passed=not flagged,
         severity=dg.AssetCheckSeverity.WARN,

@@ -1,0 +1,83 @@
+"""Every path under data/, in one place.
+
+Each day keeps its own files (a later day never overwrites an earlier one's), named by the day:
+``issues/2025-12-26.md``, ``charts/2025-12-26/trend.png``, ``site/2025-12-26.html``, ...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA_DIR = "data"
+
+
+@dataclass(frozen=True)
+class DataLayout:
+    """The data folder: the warehouse, the published files of each day, the models and Dagster's run history."""
+
+    root: Path
+
+    def __init__(self, root: str | os.PathLike = DEFAULT_DATA_DIR) -> None:
+        object.__setattr__(self, "root", Path(root))
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def models(self) -> Path:
+        """The assembled offline model and prepared (converted) models: hf_daily.translate keeps them here."""
+        return self.root / "models"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster_home"
+
+    @property
+    def issues(self) -> Path:
+        return self.root / "issues"
+
+    def issue(self, day: dt.date) -> Path:
+        return self.issues / f"{day.isoformat()}.md"
+
+    def charts(self, day: dt.date) -> Path:
+        return self.root / "charts" / day.isoformat()
+
+    def trend_chart(self, day: dt.date) -> Path:
+        return self.charts(day) / "trend.png"
+
+    def word_cloud(self, day: dt.date) -> Path:
+        return self.charts(day) / "wordcloud.png"
+
+    @property
+    def site(self) -> Path:
+        """The static site: publish data/ without warehouse.duckdb and models/, and the pages' links hold."""
+        return self.root / "site"
+
+    def page(self, day: dt.date) -> Path:
+        return self.site / f"{day.isoformat()}.html"
+
+    @property
+    def index(self) -> Path:
+        return self.site / "index.html"
+
+    @property
+    def feed(self) -> Path:
+        return self.site / "feed.xml"
+
+    def audio(self, day: dt.date) -> Path:
+        return self.root / "audio" / f"{day.isoformat()}.mp3"
+
+    def transcript(self, day: dt.date) -> Path:
+        """Beside the MP3, so the transcript is published with the audio."""
+        return self.root / "audio" / f"{day.isoformat()}.txt"
+
+    def poster(self, day: dt.date) -> Path:
+        return self.root / "posters" / f"{day.isoformat()}.png"
+
+    def link(self, path: Path, start: Path) -> str:
+        """``path`` relative to the folder ``start``, with / separators: how published files link each other."""
+        return os.path.relpath(path, start).replace(os.sep, "/")
