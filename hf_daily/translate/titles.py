@@ -107,6 +107,7 @@ def _stems(phrase: str) -> tuple[str, ...]:
 # glosses otherwise (agentic -> 智能体, token -> 词元). Keys of two or three words match those words
 # next to each other in the title (hyphenated or not, function words skipped).
 _DOMAIN_TABLE: dict[str, tuple[str, ...]] = {
+    "loopback": ("回环", "环回"),
     "reasoning": ("推理",), "reasoner": ("推理",), "inference": ("推理",),
     "agent": ("智能体", "代理", "主体"), "agentic": ("智能体", "自主", "代理", "主体"),
     "token": ("词元", "令牌", "标记"), "tokenizer": ("分词器",),
