@@ -134,8 +134,10 @@ def run_day_worker(spec: str, size: int, args) -> dict:
     started = time.monotonic()
     translator = make_translator(spec, args, [])
     # One at a time is slow: its warm day would add nothing the cold one does not show.
-    for day in DAYS[size][:1] if "-single" in spec else DAYS[size]:
-        papers = load_day(day)
+    single = "-single" in spec
+    for day in DAYS[size][:1] if single else DAYS[size]:
+        # One at a time is slow: --slow-limit N runs only the first N papers of its day (0: all).
+        papers = load_day(day)[: args.slow_limit or None] if single else load_day(day)
         t0 = time.monotonic()
         titles = translator.translate([p["title"] for p in papers], "title")
         abstracts = translator.translate([p["abstract"] for p in papers], "abstract")
@@ -159,7 +161,7 @@ def run_worker(spec: str, args) -> dict:
         return run_day_worker(spec, int(size), args)
     papers = load_dev(Path(args.dev), args.limit)
     if spec in SLOW or spec.startswith("openai:"):
-        papers = papers[: args.slow_limit]
+        papers = papers[: args.slow_limit or None]
     t0 = time.monotonic()
     translator = make_translator(spec, args, papers)
     # Load (and on a first run prepare) the model outside the timed part, on a text not in the set.
@@ -292,14 +294,19 @@ def add_speed(row: dict, result: dict, seconds: float, tokenizer, ceiling: dict 
 
 
 def score_day(result: dict, run: dict, cold: bool) -> dict:
-    from hf_daily.translate.quality import check_paper
+    """A real day has no references: its figures are the reference-free checks'."""
+    from hf_daily.translate.quality import check_paper, translation_stats
+    from hf_daily.translate.titles import title_problems
 
     papers = run["papers"]
     flagged = [p["id"] for p, t, a in zip(papers, run["titles"], run["abstracts"])
                if check_paper(p["title"], p["abstract"], t, a)]
+    stats = [translation_stats(p["abstract"], a) for p, a in zip(papers, run["abstracts"])]
+    left = sum(s.untranslated_words for s in stats) / max(1, sum(s.source_words for s in stats))
     return {"backend": f"{result['spec']}, {run['day']} ({'cold: load included' if cold else 'warm'})",
             "model_id": result["model_id"], "papers": len(papers), "s_per_paper": run["seconds"] / len(papers),
-            "flagged": len(flagged), "flagged_ids": flagged}
+            "untranslated": 100 * left, "flagged": len(flagged), "flagged_ids": flagged,
+            "title_flags": sum(bool(title_problems(p["title"], t)) for p, t in zip(papers, run["titles"]))}
 
 
 def _lib(spec: str, args) -> tuple[str, str, dict]:
@@ -332,7 +339,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dev", default=str(DEFAULT_DEV))
     parser.add_argument("--limit", type=int, default=None, help="first N papers of the dev set (default: all)")
-    parser.add_argument("--slow-limit", type=int, default=3, help="papers for one-at-a-time runs (default 3)")
+    parser.add_argument("--slow-limit", type=int, default=3,
+                        help="papers for one-at-a-time runs, of the dev set or of a day (default 3; 0: all)")
     parser.add_argument("--backends", default="reference,llamacpp,llamacpp-single,day6:llamacpp,day17:llamacpp")
     parser.add_argument("--avx2-lib", help="a folder with llama-cpp-python built for AVX2 only, for avx2:... backends")
     parser.add_argument("--batch-size", type=int, default=None, help="for batched runs (default: the runtime's)")
