@@ -20,7 +20,7 @@ from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
 from hf_daily.steps.ingest import contiguous_ranges, import_folder
 from hf_daily.sources.archive import ArchiveFileError
 from hf_daily.translate.cli import add_translate_arguments, main_translate
-from hf_daily.translate.config import BACKENDS, LLAMACPP_WEIGHTS, RUNTIMES, parse_model_spec
+from hf_daily.translate.config import ABSTRACT_UNITS, BACKENDS, LLAMACPP_WEIGHTS, RUNTIMES, parse_model_spec
 from hf_daily.warehouse import Warehouse, WarehouseError, WarehouseLockedError
 from hf_daily.warehouse.views import REPORTS, ensure_views
 
@@ -44,7 +44,9 @@ def _add_translator_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
     parser.add_argument("--runtime", choices=RUNTIMES, help="for causal models (default auto: llamacpp for GGUF models)")
     parser.add_argument("--weights", choices=LLAMACPP_WEIGHTS,
-                        help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512)")
+                        help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512 and no AMX)")
+    parser.add_argument("--abstract-units", choices=ABSTRACT_UNITS,
+                        help="for causal models: translate each abstract whole (default) or in groups of sentences")
     parser.add_argument("--base-url", help="for --backend openai: the API root (default: $HF_DAILY_OPENAI_BASE_URL, "
                                            "else https://api.deepseek.com/v1)")
     parser.add_argument("--retranslate-flagged-with", metavar="BACKEND:MODEL",
@@ -57,7 +59,8 @@ def _translator_flags(args: argparse.Namespace) -> dict:
     if args.retranslate_flagged_with:
         parse_model_spec(args.retranslate_flagged_with)  # a typo is reported before any work
     flags = {"backend": args.backend, "model": args.model, "gguf_file": args.gguf_file, "runtime": args.runtime,
-             "weights": args.weights, "base_url": args.base_url, "retranslate_flagged_with": args.retranslate_flagged_with}
+             "weights": args.weights, "abstract_units": args.abstract_units, "base_url": args.base_url,
+             "retranslate_flagged_with": args.retranslate_flagged_with}
     return {name: value for name, value in flags.items() if value is not None}
 
 

@@ -250,3 +250,12 @@ def test_the_ui_resource_and_the_flags_layer_over_the_environment(monkeypatch):
     assert resources.resource_config("translator", {"model": "flag-model", "gguf_file": None}) == {
         "backend": "openai", "model": "flag-model", "base_url": "http://127.0.0.1:1/v1",
         "retranslate_flagged_with": "openai:strong"}
+
+
+def test_abstract_units_come_from_the_environment_and_a_flag_overrides_them(monkeypatch):
+    monkeypatch.setenv("HF_DAILY_TRANSLATOR_ABSTRACT_UNITS", "sentences")
+    ui = resources.default_resources()["translator"]
+    assert ui.abstract_units == "sentences"
+    assert resources.resource_config("translator", {"abstract_units": "whole"})["abstract_units"] == "whole"
+    monkeypatch.delenv("HF_DAILY_TRANSLATOR_ABSTRACT_UNITS")
+    assert resources.default_resources()["translator"].abstract_units == "whole"

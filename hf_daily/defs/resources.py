@@ -68,8 +68,13 @@ class TranslatorResource(dg.ConfigurableResource):
     )
     weights: str = Field(
         default="auto",
-        description="llamacpp: 'auto' (Q4_0 for the offline model where llama.cpp uses AVX-512, else as it is), "
+        description="llamacpp: 'auto' (Q4_0 for the offline model where llama.cpp uses AVX-512 without AMX, else as it is), "
                     "'as-is', 'q4_0' or 'q8_0' (requantized once under data/models/prepared/).",
+    )
+    abstract_units: str = Field(
+        default="whole",
+        description="causal models: 'whole' (one prompt per abstract) or 'sentences' (groups of a few sentences: "
+                    "closer to the reference translations, a little slower).",
     )
     model: str = Field(
         default="offline",
@@ -90,7 +95,7 @@ class TranslatorResource(dg.ConfigurableResource):
         return load_translator(TranslatorConfig(
             backend=self.backend, model=self.model, gguf_file=self.gguf_file, data_dir=data_dir,
             device=self.device, max_new_tokens=self.max_new_tokens, batch_size=self.batch_size,
-            runtime=self.runtime, weights=self.weights, base_url=self.base_url,
+            runtime=self.runtime, weights=self.weights, abstract_units=self.abstract_units, base_url=self.base_url,
         ))
 
     def retranslator(self, data_dir: str) -> Translator | None:

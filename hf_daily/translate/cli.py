@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from hf_daily.translate import Translator, TranslatorConfig, load_translator
-from hf_daily.translate.config import LLAMACPP_WEIGHTS, RUNTIMES, translator_settings
+from hf_daily.translate.config import ABSTRACT_UNITS, LLAMACPP_WEIGHTS, RUNTIMES, translator_settings
 from hf_daily.translate.quality import check_paper
 
 Progress = Callable[[str], None]
@@ -148,7 +148,9 @@ def add_translate_arguments(parser) -> None:
     parser.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
     parser.add_argument("--runtime", choices=RUNTIMES, help="default: auto (llamacpp for GGUF models)")
     parser.add_argument("--weights", choices=LLAMACPP_WEIGHTS,
-                        help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512)")
+                        help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512 and no AMX)")
+    parser.add_argument("--abstract-units", choices=ABSTRACT_UNITS,
+                        help="for causal models: translate each abstract whole (default) or in groups of sentences")
     parser.add_argument("--device", help="auto (default), cpu or cuda")
     parser.add_argument("--batch-size", type=int, help="texts decoded together (default: the runtime's)")
     parser.add_argument("--base-url", help="for --backend openai: the API root, e.g. https://api.deepseek.com/v1")
@@ -159,7 +161,7 @@ def add_translate_arguments(parser) -> None:
 def config_from_args(args) -> TranslatorConfig:
     fields = {
         "backend": args.backend, "model": args.model, "gguf_file": args.gguf_file, "runtime": args.runtime,
-        "weights": args.weights, "device": args.device, "batch_size": args.batch_size, "base_url": args.base_url, "data_dir": args.data_dir,
+        "weights": args.weights, "abstract_units": args.abstract_units, "device": args.device, "batch_size": args.batch_size, "base_url": args.base_url, "data_dir": args.data_dir,
     }
     return TranslatorConfig(**translator_settings(fields))
 

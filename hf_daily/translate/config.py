@@ -90,6 +90,7 @@ ENVIRONMENT = {
     "gguf_file": "HF_DAILY_TRANSLATOR_GGUF_FILE",
     "runtime": "HF_DAILY_TRANSLATOR_RUNTIME",
     "weights": "HF_DAILY_TRANSLATOR_WEIGHTS",
+    "abstract_units": "HF_DAILY_TRANSLATOR_ABSTRACT_UNITS",
     "base_url": "HF_DAILY_OPENAI_BASE_URL",
 }
 
