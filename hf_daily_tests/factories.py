@@ -182,3 +182,21 @@ def metadata(result, key: str, partitions: list[dt.date] | None = None) -> dict:
         assert sorted(e.partition for e in events) == [d.isoformat() for d in partitions]
     assert events, f"{key} was not materialized"
     return {k: v.value for k, v in events[-1].materialization.metadata.items()}
+
+
+# Texts every translator test feeds its model: the glossary's terms, a leading name, numbers, a URL.
+TITLES = [
+    "Scaling Reinforcement Learning for Multimodal Agents",
+    "A Benchmark for Long-Context Reasoning in Large Language Models",
+    "Diffusion Models Are Real-Time Game Engines",
+    "LoRA: Low-Rank Adaptation of Large Language Models",
+    "Fine-tuning Vision-Language Models with 1,000 Examples",
+    "Attention Is All You Need",
+]
+ABSTRACTS = [
+    f"We study {topic}. Our method improves accuracy by {n}.5% on three benchmarks, e.g. MMLU. "
+    f"Code is available at https://github.com/example/{n}."
+    for n, topic in enumerate(
+        ["reward models", "agent planning", "video diffusion", "tokenizers", "data mixtures", "distillation"]
+    )
+]

@@ -145,6 +145,4 @@ def test_no_test_module_imports_another():
         found |= {(module, name) for name, _ in imports(path)
                   if name.split(".")[0] == "hf_daily_tests" and (name.rsplit(".", 1)[-1].startswith("test_")
                                                                   or name.endswith("conftest"))}
-    # Left to the translation work under way in translate/: test_llamacpp borrows test_translators' texts.
-    known = {("hf_daily_tests.translate.test_llamacpp", "hf_daily_tests.translate.test_translators")}
-    assert found <= known, f"share these through conftest.py fixtures or hf_daily_tests/factories.py: {found - known}"
+    assert not found, f"share these through conftest.py fixtures or hf_daily_tests/factories.py: {found}"

@@ -10,7 +10,7 @@ from hf_daily.translate import TranslationModelError, TranslatorConfig, load_tra
 from hf_daily.translate.causal import resolve_runtime
 from hf_daily.translate.llamacpp import LlamaCppEngine
 from hf_daily.translate.prompts import PROMPT_VERSION
-from hf_daily_tests.translate.test_translators import ABSTRACTS, TITLES
+from hf_daily_tests.factories import ABSTRACTS, TITLES
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("llama_cpp") is None,

@@ -15,23 +15,9 @@ from hf_daily.translate import (
 from hf_daily.translate.causal import resolve_weights
 from hf_daily.translate.prompts import PROMPT_VERSION
 from hf_daily.translate.text import split_title_name
+from hf_daily_tests.factories import ABSTRACTS, TITLES
 from hf_daily_tests.tiny_models import GENERATION_MAX_NEW_TOKENS
 
-TITLES = [
-    "Scaling Reinforcement Learning for Multimodal Agents",
-    "A Benchmark for Long-Context Reasoning in Large Language Models",
-    "Diffusion Models Are Real-Time Game Engines",
-    "LoRA: Low-Rank Adaptation of Large Language Models",
-    "Fine-tuning Vision-Language Models with 1,000 Examples",
-    "Attention Is All You Need",
-]
-ABSTRACTS = [
-    f"We study {topic}. Our method improves accuracy by {n}.5% on three benchmarks, e.g. MMLU. "
-    f"Code is available at https://github.com/example/{n}."
-    for n, topic in enumerate(
-        ["reward models", "agent planning", "video diffusion", "tokenizers", "data mixtures", "distillation"]
-    )
-]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
