@@ -175,9 +175,13 @@ def apply_house_style(source: str, translation: str) -> str:
         return zh if zh and word.islower() else word
 
     text = _LATIN.sub(translate_left, text)
+    # The spaces a model put around an English word are not wanted once it is Chinese ("用于 可扩展的 视频").
+    text = _SPACE_BETWEEN_HAN.sub("", text)
     # "一种可扩展的的方法": an adjective put in before the model's own 的.
     return text.replace("的的", "的")
 
+
+_SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u3400-\u9fff，。、；：])[ \t]+(?=[\u3400-\u9fff])")
 
 # Glossary terms whose Chinese is not the English itself: translated where a model left them in English.
 _LEFT_IN_ENGLISH = {en: zh for en, zh in GLOSSARY.items() if zh.lower() != en and " " not in en}

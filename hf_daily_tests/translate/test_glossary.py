@@ -29,3 +29,10 @@ def test_each_term_is_spelled_one_way():
 def test_the_prompt_names_the_terms_a_title_uses():
     assert relevant_terms("Latent Implicit Visual Reasoning") == {"reasoning": "推理", "latent": "潜在",
                                                                   "implicit": "隐式"}
+
+
+def test_no_space_is_left_where_an_english_word_became_chinese():
+    assert apply_house_style("a scalable, memory-driven framework", "一个用于 scalable 的、记忆驱动的框架") == \
+        "一个用于可扩展的、记忆驱动的框架"
+    # Spaces beside Latin text stay: they are the model's and readable.
+    assert apply_house_style("We use GPT-4o.", "我们使用 GPT-4o 模型。") == "我们使用 GPT-4o 模型。"
