@@ -11,6 +11,7 @@ from hf_daily.translate.config import TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
 from hf_daily.translate.glossary import apply_house_style
 from hf_daily.translate.prompts import Hints
+from hf_daily.translate.quality import check_translation, translation_stats
 from hf_daily.translate.titles import adds_colon, dropped_words
 from hf_daily.translate.text import join_title_name, normalize_text, split_title_name
 
@@ -198,16 +199,12 @@ def retry_hints(source: str, translation: str, kind: Kind) -> Hints | None:
 
 def lost_items(source: str, translation: str) -> list[str]:
     """The numbers, URLs and names of ``source`` missing from ``translation`` (at most MAX_KEEP_HINTS)."""
-    from hf_daily.translate.quality import translation_stats
-
     stats = translation_stats(source, translation)
     return list(dict.fromkeys(stats.lost_numbers + stats.lost_urls + stats.lost_names))[:MAX_KEEP_HINTS]
 
 
 def better(source: str, first: str, second: str, kind: Kind) -> str:
     """``second`` if the quality checks find fewer problems in it than in ``first``, else ``first``."""
-    from hf_daily.translate.quality import check_translation
-
     return second if len(check_translation(source, second, kind)) < len(check_translation(source, first, kind)) \
         else first
 
