@@ -22,7 +22,7 @@ Kind = Literal["title", "abstract"]
 # At most this many lost numbers and names are named in a second try's prompt.
 MAX_KEEP_HINTS = 12
 KINDS = ("title", "abstract")
-# progress(texts_done, texts_total), called after each batch within one translate() call.
+# progress(texts_done, texts_total), called as texts finish within one translate() call.
 Progress = Callable[[int, int], None]
 
 
@@ -109,7 +109,7 @@ class BaseTranslator:
 
     def _translate_units(self, units: list[str], kind: Kind, on_unit: Callable[[int], None] | None = None,
                          hints: dict[str, Hints] | None = None) -> list[str]:
-        """Translations of ``units``; a runtime that finishes them one by one reports each to ``on_unit(n)``.
+        """Translations of ``units``; a runtime that finishes them one by one reports each to ``on_unit(i)``.
 
         ``hints`` maps a unit to what its translation must keep as written or must not leave out (a second try).
         """
@@ -156,16 +156,25 @@ class BaseTranslator:
                 reported = done
                 progress(done, len(pieces_per_text))
 
-        # Texts of one unit each (all but sentence-split texts) can be reported as each unit ends.
-        one_unit_each = all(len(pieces) == 1 for pieces in pieces_per_text.values())
+        finished: set[str] = set()  # units a runtime has reported done within the current call
+
+        def texts_done() -> int:
+            return sum(all(u in translated or u in finished for u in pieces) for pieces in pieces_per_text.values())
+
         for start in range(0, len(order), size):
             batch = [units[i] for i in order[start : start + size]]
-            on_unit = (lambda n, _before=len(translated): report(_before + n)) if one_unit_each else None
+
+            def on_unit(i: int, _batch: list[str] = batch) -> None:
+                finished.add(_batch[i])
+                if progress is not None:
+                    report(texts_done())
+
             outputs = self._translate_units(batch, kind, on_unit)
             if len(outputs) != len(batch):
                 raise RuntimeError(f"backend returned {len(outputs)} translations for {len(batch)} inputs")
             translated.update(zip(batch, outputs))
-            report(sum(all(u in translated for u in pieces) for pieces in pieces_per_text.values()))
+            if progress is not None:
+                report(texts_done())
         if self.retries_with_hints:
             self._retry_lost(translated, kind, size)
         result = {t: apply_house_style(t, join_title_name(heads[t][0], self._join([translated[u] for u in pieces])))

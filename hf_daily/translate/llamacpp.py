@@ -220,7 +220,7 @@ class LlamaCppEngine:
     ) -> tuple[list[list[int]], dict[int, list[int]]]:
         """Greedy continuations of ``shared + prompt`` for each prompt, each at most its cap in tokens.
 
-        ``on_done(n)`` is called each time a text finishes, with the number finished so far.
+        ``on_done(i)`` is called as text ``i`` finishes (its second try, if any, still to come).
         ``then(i, tokens)``, called as text ``i`` finishes, may return a second (prompt, cap) for it: that
         one joins the queue of the same run, so a retry keeps the slots busy instead of waiting for a
         second run. Returns the continuations, and the second ones by text.
@@ -251,7 +251,6 @@ class LlamaCppEngine:
         free_seqs = list(range(self.n_seq, 0, -1))
         active: list[_Slot] = []
         results: list[list[int]] = [[] for _ in prompts]
-        finished = 0
         while queue or active:
             while queue and free_seqs:
                 index = queue.popleft()
@@ -297,10 +296,8 @@ class LlamaCppEngine:
                         caps.append(second[1])
                         results.append([])
                         queue.append(len(prompts) - 1)
-                    if slot.index < n:
-                        finished += 1
-                        if on_done is not None:
-                            on_done(finished)
+                    if slot.index < n and on_done is not None:
+                        on_done(slot.index)
                 else:
                     still.append(slot)
             active = still

@@ -72,6 +72,16 @@ def test_reports_each_text_as_it_ends(tiny_gguf):
     assert calls == [(n, len(ABSTRACTS)) for n in range(1, len(ABSTRACTS) + 1)]
 
 
+def test_reports_a_text_split_into_sentences_when_all_its_pieces_end(tiny_gguf):
+    # Three copies of an abstract are about 450 characters: two groups of sentences each.
+    long = [" ".join([a] * 3) for a in ABSTRACTS[:3]]
+    translator = _gguf(tiny_gguf, batch_size=2, abstract_units="sentences")
+    assert all(len(translator._units(a, "abstract")) == 2 for a in long)
+    calls = []
+    translator.translate(long, "abstract", progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]  # each as it completes, not one report at the end
+
+
 def test_caps_each_text_at_max_new_tokens(tiny_gguf):
     engine = _gguf(tiny_gguf, max_new_tokens=3)
     engine.translate(["warm-up"], "title")
@@ -93,7 +103,7 @@ def test_a_second_try_runs_in_the_same_batch_and_is_returned_by_text(tiny_gguf):
         return (prompts[3], 4) if i == 1 else None  # text 1 is tried again with text 3's prompt
 
     first, second = engine.generate(prompts, [1, 2, 3], [4] * 4, on_done=done.append, then=then)
-    assert sorted(asked) == [0, 1, 2, 3] and done == [1, 2, 3, 4]  # a second try is not a text of its own
+    assert sorted(asked) == [0, 1, 2, 3] and sorted(done) == [0, 1, 2, 3]  # a second try is not a text of its own
     assert list(second) == [1] and second[1] == first[3]  # greedy: the same prompt gives the same tokens
     alone, _ = engine.generate(prompts[:1], [1, 2, 3], [4])
     assert alone[0] == first[0]
