@@ -24,8 +24,8 @@ table, a row per run:
 
 Backends: ``llamacpp`` (the default: a day's texts decoded together),
 ``llamacpp-single`` (one text at a time), ``@WEIGHTS`` after either (``as-is``,
-``q4_0``, ``q8_0``; default ``auto``) and ``+sentences`` before it (abstracts translated as groups of a
-few sentences: ``abstract_units``), ``avx2:`` before either to run llama.cpp
+``q4_0``, ``q8_0``; default ``auto``) and ``+whole`` or ``+sentences`` before it (``abstract_units``; default
+sentences), ``avx2:`` before either to run llama.cpp
 built for AVX2 only (``--avx2-lib``: a folder made by
 ``CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DLLAVA_BUILD=OFF"
 pip install --no-cache-dir --no-deps --target DIR llama-cpp-python==0.3.36``), ``ct2``,
@@ -102,7 +102,7 @@ def make_translator(spec: str, args, papers):
     if spec in ("llamacpp", "llamacpp-single"):
         return load_translator(TranslatorConfig(runtime="llamacpp", batch_size=1 if spec == "llamacpp-single"
                                                 else args.batch_size, weights=weights or "auto",
-                                                abstract_units=units or "whole", **common))
+                                                abstract_units=units or "sentences", **common))
     if spec in ("ct2", "ct2-single"):
         return load_translator(TranslatorConfig(runtime="ctranslate2", batch_size=1 if spec == "ct2-single"
                                                 else args.batch_size, **common))

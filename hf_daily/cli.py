@@ -46,7 +46,7 @@ def _add_translator_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", choices=LLAMACPP_WEIGHTS,
                         help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512 and no AMX)")
     parser.add_argument("--abstract-units", choices=ABSTRACT_UNITS,
-                        help="for causal models: translate each abstract whole (default) or in groups of sentences")
+                        help="for causal models: translate each abstract in groups of sentences (default) or whole")
     parser.add_argument("--base-url", help="for --backend openai: the API root (default: $HF_DAILY_OPENAI_BASE_URL, "
                                            "else https://api.deepseek.com/v1)")
     parser.add_argument("--retranslate-flagged-with", metavar="BACKEND:MODEL",

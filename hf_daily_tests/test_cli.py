@@ -253,9 +253,9 @@ def test_the_ui_resource_and_the_flags_layer_over_the_environment(monkeypatch):
 
 
 def test_abstract_units_come_from_the_environment_and_a_flag_overrides_them(monkeypatch):
-    monkeypatch.setenv("HF_DAILY_TRANSLATOR_ABSTRACT_UNITS", "sentences")
+    monkeypatch.setenv("HF_DAILY_TRANSLATOR_ABSTRACT_UNITS", "whole")
     ui = resources.default_resources()["translator"]
-    assert ui.abstract_units == "sentences"
-    assert resources.resource_config("translator", {"abstract_units": "whole"})["abstract_units"] == "whole"
+    assert ui.abstract_units == "whole"
+    assert resources.resource_config("translator", {"abstract_units": "sentences"})["abstract_units"] == "sentences"
     monkeypatch.delenv("HF_DAILY_TRANSLATOR_ABSTRACT_UNITS")
-    assert resources.default_resources()["translator"].abstract_units == "whole"
+    assert resources.default_resources()["translator"].abstract_units == "sentences"

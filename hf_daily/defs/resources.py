@@ -72,9 +72,9 @@ class TranslatorResource(dg.ConfigurableResource):
                     "'as-is', 'q4_0' or 'q8_0' (requantized once under data/models/prepared/).",
     )
     abstract_units: str = Field(
-        default="whole",
-        description="causal models: 'whole' (one prompt per abstract) or 'sentences' (groups of a few sentences: "
-                    "closer to the reference translations, a little slower).",
+        default="sentences",
+        description="causal models: 'sentences' (groups of a few sentences: closer to the reference translations) "
+                    "or 'whole' (one prompt per abstract).",
     )
     model: str = Field(
         default="offline",

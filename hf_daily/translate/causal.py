@@ -100,7 +100,7 @@ class CausalTranslator(BaseTranslator):
         llamacpp = "causal-llamacpp" + ("" if self.weights == "as-is" else f"-{self.weights}")
         prefix = {"transformers": "causal", "llamacpp": llamacpp}.get(
             self.runtime, f"causal-ct2-{config.quantization}")
-        units = "" if config.abstract_units == "whole" else f"+{config.abstract_units}"
+        units = "" if config.abstract_units == "sentences" else f"+{config.abstract_units}"
         self.model_id = f"{prefix}:{ident}#{PROMPT_VERSION}{units}"
 
     def _units(self, text: str, kind: Kind) -> list[str]:

@@ -150,7 +150,7 @@ def add_translate_arguments(parser) -> None:
     parser.add_argument("--weights", choices=LLAMACPP_WEIGHTS,
                         help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512 and no AMX)")
     parser.add_argument("--abstract-units", choices=ABSTRACT_UNITS,
-                        help="for causal models: translate each abstract whole (default) or in groups of sentences")
+                        help="for causal models: translate each abstract in groups of sentences (default) or whole")
     parser.add_argument("--device", help="auto (default), cpu or cuda")
     parser.add_argument("--batch-size", type=int, help="texts decoded together (default: the runtime's)")
     parser.add_argument("--base-url", help="for --backend openai: the API root, e.g. https://api.deepseek.com/v1")

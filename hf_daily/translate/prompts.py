@@ -18,7 +18,7 @@ from typing import Literal, NamedTuple
 
 from hf_daily.translate.glossary import relevant_terms
 
-PROMPT_VERSION = "prompt-v5"
+PROMPT_VERSION = "prompt-v6"
 
 Kind = Literal["title", "abstract"]
 
