@@ -86,6 +86,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     ensure_views(con)
 
 
+@contextlib.contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, view: str, frame: pd.DataFrame) -> Iterator[str]:
+    """``frame`` as the view ``view`` for the statements inside the block."""
+    con.register(view, frame)
+    try:
+        yield view
+    finally:
+        # After a failed statement the transaction is aborted and unregister would raise over the real error.
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(view)
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> None:
     if frame.empty:
         return
@@ -93,14 +105,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -
     if missing:
         raise WarehouseError(f"{table.name}: rows lack columns {sorted(missing)}")
     columns = ", ".join(table.column_names)
-    view = f"_incoming_{table.name}"
-    con.register(view, frame[table.column_names])
-    try:
+    with _registered(con, f"_incoming_{table.name}", frame[table.column_names]) as view:
         con.execute(f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {view}")
-    finally:
-        # After a failed statement the transaction is aborted and unregister would raise over the real error.
-        with contextlib.suppress(duckdb.Error):
-            con.unregister(view)
 
 
 def replace_days(
@@ -131,14 +137,8 @@ def _upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -
     if frame.empty:
         return
     keys = " AND ".join(f"{name}.{k} = incoming.{k}" for name in [table.name] for k in table.primary_key)
-    view = f"_upsert_{table.name}"
-    con.register(view, frame[table.column_names])
-    try:
+    with _registered(con, f"_upsert_{table.name}", frame[table.column_names]) as view:
         con.execute(f"DELETE FROM {table.name} WHERE EXISTS (SELECT 1 FROM {view} AS incoming WHERE {keys})")
-    finally:
-        # After a failed statement the transaction is aborted and unregister would raise over the real error.
-        with contextlib.suppress(duckdb.Error):
-            con.unregister(view)
     _insert(con, table, frame)
 
 
