@@ -19,8 +19,8 @@ from hf_daily.core.constants import PAGE_SIZE
 from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
 from hf_daily.steps.ingest import contiguous_ranges, import_folder
 from hf_daily.sources.archive import ArchiveFileError
-from hf_daily.translate.cli import add_translate_arguments, main_translate
-from hf_daily.translate.config import ABSTRACT_UNITS, BACKENDS, LLAMACPP_WEIGHTS, RUNTIMES, parse_model_spec
+from hf_daily.translate.cli import add_model_arguments, add_translate_arguments, main_translate, model_flags
+from hf_daily.translate.config import parse_model_spec
 from hf_daily.warehouse import Warehouse, WarehouseError, WarehouseLockedError
 from hf_daily.warehouse.views import REPORTS, ensure_views
 
@@ -39,16 +39,7 @@ def _root_cause(error) -> str:
 
 def _add_translator_arguments(parser: argparse.ArgumentParser) -> None:
     """The translator's flags, the same for every command that translates; each overrides only its own setting."""
-    parser.add_argument("--backend", choices=BACKENDS, help="translator backend (default: $HF_DAILY_TRANSLATOR_BACKEND, else causal)")
-    parser.add_argument("--model", help="translator model: 'offline', a hub id, a local folder, or the API's model name")
-    parser.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
-    parser.add_argument("--runtime", choices=RUNTIMES, help="for causal models (default auto: llamacpp for GGUF models)")
-    parser.add_argument("--weights", choices=LLAMACPP_WEIGHTS,
-                        help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512 and no AMX)")
-    parser.add_argument("--abstract-units", choices=ABSTRACT_UNITS,
-                        help="for causal models: translate each abstract in groups of sentences (default) or whole")
-    parser.add_argument("--base-url", help="for --backend openai: the API root (default: $HF_DAILY_OPENAI_BASE_URL, "
-                                           "else https://api.deepseek.com/v1)")
+    add_model_arguments(parser)
     parser.add_argument("--retranslate-flagged-with", metavar="BACKEND:MODEL",
                         help="translate the papers that fail the quality checks again with this model, e.g. "
                              "openai:deepseek-chat, and keep the better translation")
@@ -58,9 +49,7 @@ def _translator_flags(args: argparse.Namespace) -> dict:
     """The translator settings named on the command line (the environment's fill in the rest, in the runner)."""
     if args.retranslate_flagged_with:
         parse_model_spec(args.retranslate_flagged_with)  # a typo is reported before any work
-    flags = {"backend": args.backend, "model": args.model, "gguf_file": args.gguf_file, "runtime": args.runtime,
-             "weights": args.weights, "abstract_units": args.abstract_units, "base_url": args.base_url,
-             "retranslate_flagged_with": args.retranslate_flagged_with}
+    flags = model_flags(args) | {"retranslate_flagged_with": args.retranslate_flagged_with}
     return {name: value for name, value in flags.items() if value is not None}
 
 

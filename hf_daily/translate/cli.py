@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from hf_daily.translate import Translator, TranslatorConfig, load_translator
-from hf_daily.translate.config import ABSTRACT_UNITS, LLAMACPP_WEIGHTS, RUNTIMES, translator_settings
+from hf_daily.translate.config import ABSTRACT_UNITS, BACKENDS, LLAMACPP_WEIGHTS, RUNTIMES, translator_settings
 from hf_daily.translate.quality import check_paper
 
 Progress = Callable[[str], None]
@@ -139,30 +139,42 @@ def translate_file(
                                flagged)
 
 
-def add_translate_arguments(parser) -> None:
-    """The options of ``hf-daily translate`` (for an argparse sub-parser)."""
-    parser.add_argument("input", help="JSON lines with id, title, abstract")
-    parser.add_argument("output", help="JSON lines to write: id, title_zh, abstract_zh, model, seconds, problems")
-    parser.add_argument("--backend", choices=["causal", "seq2seq", "openai"], help="default: causal")
-    parser.add_argument("--model", help="'offline' (default), a hub id, a local folder, or the API's model name")
+# The settings that choose the model, named alike by every command that translates.
+MODEL_SETTINGS = ("backend", "model", "gguf_file", "runtime", "weights", "abstract_units", "base_url")
+
+
+def add_model_arguments(parser) -> None:
+    """The flags of MODEL_SETTINGS; each one left out (None) leaves its setting to the environment."""
+    parser.add_argument("--backend", choices=BACKENDS, help="translator backend (default: $HF_DAILY_TRANSLATOR_BACKEND, else causal)")
+    parser.add_argument("--model", help="translator model: 'offline', a hub id, a local folder, or the API's model name")
     parser.add_argument("--gguf-file", help="GGUF file inside --model, or a path to one")
-    parser.add_argument("--runtime", choices=RUNTIMES, help="default: auto (llamacpp for GGUF models)")
+    parser.add_argument("--runtime", choices=RUNTIMES, help="for causal models (default auto: llamacpp for GGUF models)")
     parser.add_argument("--weights", choices=LLAMACPP_WEIGHTS,
                         help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512 and no AMX)")
     parser.add_argument("--abstract-units", choices=ABSTRACT_UNITS,
                         help="for causal models: translate each abstract in groups of sentences (default) or whole")
+    parser.add_argument("--base-url", help="for --backend openai: the API root (default: $HF_DAILY_OPENAI_BASE_URL, "
+                                           "else https://api.deepseek.com/v1)")
+
+
+def model_flags(args) -> dict:
+    """The MODEL_SETTINGS as the command line names them (None where it does not)."""
+    return {name: getattr(args, name) for name in MODEL_SETTINGS}
+
+
+def add_translate_arguments(parser) -> None:
+    """The options of ``hf-daily translate`` (for an argparse sub-parser)."""
+    parser.add_argument("input", help="JSON lines with id, title, abstract")
+    parser.add_argument("output", help="JSON lines to write: id, title_zh, abstract_zh, model, seconds, problems")
+    add_model_arguments(parser)
     parser.add_argument("--device", help="auto (default), cpu or cuda")
     parser.add_argument("--batch-size", type=int, help="texts decoded together (default: the runtime's)")
-    parser.add_argument("--base-url", help="for --backend openai: the API root, e.g. https://api.deepseek.com/v1")
     parser.add_argument("--data-dir", help="where models are cached (default: data)")
     parser.add_argument("--no-resume", action="store_true", help="translate every paper again, overwriting OUT")
 
 
 def config_from_args(args) -> TranslatorConfig:
-    fields = {
-        "backend": args.backend, "model": args.model, "gguf_file": args.gguf_file, "runtime": args.runtime,
-        "weights": args.weights, "abstract_units": args.abstract_units, "device": args.device, "batch_size": args.batch_size, "base_url": args.base_url, "data_dir": args.data_dir,
-    }
+    fields = model_flags(args) | {"device": args.device, "batch_size": args.batch_size, "data_dir": args.data_dir}
     return TranslatorConfig(**translator_settings(fields))
 
 
