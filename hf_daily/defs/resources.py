@@ -8,7 +8,7 @@ from hf_daily.sources.archive import ArchiveSource
 from hf_daily.sources.client import DailyPapersClient
 from hf_daily.sources.page import RawPage
 from hf_daily.translate import Translator, TranslatorConfig, load_translator
-from hf_daily.translate.config import parse_model_spec, translator_settings
+from hf_daily.translate.config import DEFAULT_MAX_IN_FLIGHT, parse_model_spec, translator_settings
 from hf_daily.warehouse import Warehouse
 
 
@@ -84,7 +84,18 @@ class TranslatorResource(dg.ConfigurableResource):
     device: str = Field(default="auto", description="'auto', 'cpu' or 'cuda'.")
     max_new_tokens: int = Field(default=512, description="Longest translation, in tokens.")
     batch_size: int | None = Field(default=None, description="Texts decoded together; None = the runtime's default.")
-    base_url: str | None = Field(default=None, description="backend='openai': API root, e.g. https://api.deepseek.com/v1")
+    base_url: str | None = Field(
+        default=None, description="backend='openai': API root, e.g. https://api.deepseek.com/v1, or several servers "
+                                  "of one model separated by commas (requests spread over them, moved off any that fails)."
+    )
+    max_in_flight: int = Field(
+        default=DEFAULT_MAX_IN_FLIGHT,
+        description="backend='openai': requests in flight at once across all servers (a GPU server wants 64 or more).",
+    )
+    provider: str | None = Field(
+        default=None, description="backend='openai': who serves the model, as the cache key names it; unset: the "
+                                  "servers' host name if they share one, else the model name alone.",
+    )
     retranslate_flagged_with: str = Field(
         default="",
         description="Translate the papers that fail the quality checks again with this model, 'BACKEND:MODEL' "
@@ -96,6 +107,7 @@ class TranslatorResource(dg.ConfigurableResource):
             backend=self.backend, model=self.model, gguf_file=self.gguf_file, data_dir=data_dir,
             device=self.device, max_new_tokens=self.max_new_tokens, batch_size=self.batch_size,
             runtime=self.runtime, weights=self.weights, abstract_units=self.abstract_units, base_url=self.base_url,
+            max_in_flight=self.max_in_flight, provider=self.provider,
         ))
 
     def retranslator(self, data_dir: str) -> Translator | None:
@@ -105,7 +117,8 @@ class TranslatorResource(dg.ConfigurableResource):
         backend, model = parse_model_spec(self.retranslate_flagged_with)
         return load_translator(TranslatorConfig(
             backend=backend, model=model, data_dir=data_dir, device=self.device,
-            max_new_tokens=self.max_new_tokens, base_url=self.base_url,
+            max_new_tokens=self.max_new_tokens, base_url=self.base_url, max_in_flight=self.max_in_flight,
+            provider=self.provider,
         ))
 
 

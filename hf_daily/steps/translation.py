@@ -46,6 +46,9 @@ def _translate_into_cache(warehouse: wh.Warehouse, translator: Translator, todo:
         progress(f"loading {translator.model_id}")
         load()
         started = time.monotonic()
+    # A pool of API servers keeps max_in_flight requests going; a chunk of only that many would idle them while
+    # its slowest request finishes, so a chunk holds several rounds.
+    chunk_size = max(chunk_size, 4 * getattr(translator, "max_in_flight", 0))
     # Titles first: they are short, so a day's issue gets its headings early if a run is cut short.
     for kind in ("title", "abstract"):
         items = [t for t in todo if t[1] == kind]

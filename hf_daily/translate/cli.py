@@ -140,7 +140,8 @@ def translate_file(
 
 
 # The settings that choose the model, named alike by every command that translates.
-MODEL_SETTINGS = ("backend", "model", "gguf_file", "runtime", "weights", "abstract_units", "base_url")
+MODEL_SETTINGS = ("backend", "model", "gguf_file", "runtime", "weights", "abstract_units", "base_url",
+                  "max_in_flight", "provider")
 
 
 def add_model_arguments(parser) -> None:
@@ -153,8 +154,15 @@ def add_model_arguments(parser) -> None:
                         help="for llamacpp: the weights it runs (default auto: Q4_0 for the offline model with AVX-512 and no AMX)")
     parser.add_argument("--abstract-units", choices=ABSTRACT_UNITS,
                         help="for causal models: translate each abstract in groups of sentences (default) or whole")
-    parser.add_argument("--base-url", help="for --backend openai: the API root (default: $HF_DAILY_OPENAI_BASE_URL, "
+    parser.add_argument("--base-url", help="for --backend openai: the API root, or several servers of one model "
+                                           "separated by commas (default: $HF_DAILY_OPENAI_BASE_URL, "
                                            "else https://api.deepseek.com/v1)")
+    parser.add_argument("--max-in-flight", type=int,
+                        help="for --backend openai: requests in flight across all servers "
+                             "(default: $HF_DAILY_OPENAI_IN_FLIGHT, else 8; a GPU server wants 64 or more)")
+    parser.add_argument("--provider", help="for --backend openai: who serves the model, as the cache key names it "
+                                           "(default: $HF_DAILY_OPENAI_PROVIDER, else the servers' host name if "
+                                           "they share one, else none)")
 
 
 def model_flags(args) -> dict:

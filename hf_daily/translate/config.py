@@ -13,6 +13,8 @@ RUNTIMES = ("auto", "transformers", "ctranslate2", "llamacpp")
 LLAMACPP_WEIGHTS = ("auto", "as-is", "q4_0", "q8_0")
 ABSTRACT_UNITS = ("whole", "sentences")
 DEFAULT_OPENAI_BASE_URL = "https://api.deepseek.com/v1"
+# Requests the openai backend keeps in flight, across all its servers, unless told otherwise.
+DEFAULT_MAX_IN_FLIGHT = 8
 API_KEY_ENVS = ("HF_DAILY_OPENAI_API_KEY", "OPENAI_API_KEY")
 
 
@@ -32,7 +34,8 @@ class TranslatorConfig:
     device: str = "auto"
     max_new_tokens: int = 512
     # Texts (for seq2seq: sentences) decoded together; None: the runtime's own default
-    # (llamacpp and ctranslate2 16 on CPU and 64 on a GPU, transformers 4 on CPU and 32 on a GPU, 8 parallel API requests).
+    # (llamacpp and ctranslate2 16 on CPU and 64 on a GPU, transformers 4 on CPU and 32 on a GPU). The openai backend
+    # ignores it: it keeps max_in_flight requests going.
     batch_size: int | None = None
     # For local models: "transformers" (the reference), "ctranslate2" (int8, several times faster on CPU) or
     # "llamacpp" (a GGUF model as it is, many texts decoded together: the fastest on a CPU);
@@ -49,10 +52,19 @@ class TranslatorConfig:
     abstract_units: str = "sentences"
     # Weight type of the CTranslate2 conversion (int8, int8_float16, float16, float32, ...).
     quantization: str = "int8"
-    # backend="openai" only: the API root (".../v1"); the key comes from $HF_DAILY_OPENAI_API_KEY or $OPENAI_API_KEY.
+    # backend="openai" only: the API root (".../v1"), or several roots, comma-separated: a pool of servers of the
+    # same model, each request sent to the one with the fewest requests outstanding, a failed one's requests
+    # moved to the others. The key comes from $HF_DAILY_OPENAI_API_KEY or $OPENAI_API_KEY.
     base_url: str | None = None
     timeout_s: float = 120.0
+    # Attempts of one request beyond the first, on any server of the pool.
     retries: int = 5
+    # backend="openai" only: requests in flight at once, across all servers (a GPU engine wants 64 or more each).
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    # backend="openai" only: who serves `model`, as the cache key names it (model_id "openai:MODEL@PROVIDER#prompt").
+    # None: the host name when every base URL has the same one (one server: as before), else the model name alone,
+    # so a pool's cache key does not change with which or how many servers answer.
+    provider: str | None = None
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -72,6 +84,23 @@ class TranslatorConfig:
             raise ValueError("max_new_tokens and batch_size must be at least 1")
         if self.retries < 0 or self.timeout_s <= 0:
             raise ValueError("retries must be >= 0 and timeout_s > 0")
+        if not isinstance(self.max_in_flight, int) or self.max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be a whole number of requests, at least 1, got {self.max_in_flight!r}")
+        if self.provider is not None and (not self.provider.strip() or any(c in self.provider for c in " #@,/")):
+            raise ValueError(f"provider names the API in the cache key: a word without spaces, '#', '@', ',' or '/', "
+                             f"got {self.provider!r}")
+
+    @property
+    def base_urls(self) -> tuple[str, ...]:
+        """The API roots of ``base_url`` (one, or several comma-separated), without trailing slashes."""
+        return split_base_urls(self.base_url)
+
+
+def split_base_urls(value: str | None) -> tuple[str, ...]:
+    """``"http://a:8000/v1, http://b:8000/v1/"`` as ``("http://a:8000/v1", "http://b:8000/v1")``; the default
+    API when ``value`` names none."""
+    urls = tuple(dict.fromkeys(u.strip().rstrip("/") for u in (value or "").split(",") if u.strip()))
+    return urls or (DEFAULT_OPENAI_BASE_URL,)
 
 
 def parse_model_spec(spec: str) -> tuple[str, str]:
@@ -93,7 +122,11 @@ ENVIRONMENT = {
     "weights": "HF_DAILY_TRANSLATOR_WEIGHTS",
     "abstract_units": "HF_DAILY_TRANSLATOR_ABSTRACT_UNITS",
     "base_url": "HF_DAILY_OPENAI_BASE_URL",
+    "max_in_flight": "HF_DAILY_OPENAI_IN_FLIGHT",
+    "provider": "HF_DAILY_OPENAI_PROVIDER",
 }
+# The settings above that are whole numbers (the environment holds text).
+INTEGER_SETTINGS = ("max_in_flight",)
 
 
 def translator_settings(flags: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None) -> dict:
@@ -105,5 +138,11 @@ def translator_settings(flags: Mapping[str, object] | None = None, environ: Mapp
     environ = os.environ if environ is None else environ
     settings = {name: environ[variable].strip() for name, variable in ENVIRONMENT.items()
                 if environ.get(variable, "").strip()}
+    for name in INTEGER_SETTINGS:
+        if name in settings:
+            try:
+                settings[name] = int(settings[name])
+            except ValueError:
+                raise ValueError(f"${ENVIRONMENT[name]} must be a whole number, got {settings[name]!r}") from None
     settings.update({name: value for name, value in (flags or {}).items() if value is not None})
     return settings
