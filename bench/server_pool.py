@@ -33,6 +33,11 @@ sys.path.insert(0, str(ROOT))
 REPLY = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": "我们研究模型如何学习。"}}]})
 
 
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # the listen backlog: 64 clients connecting at once overflow the default 5
+
+
 def serve(count: int, latency_s: float, slots: int) -> None:
     """Run ``count`` fixed-latency servers on 127.0.0.1 and print their ports; serve until stopped."""
     servers = []
@@ -62,9 +67,7 @@ def serve(count: int, latency_s: float, slots: int) -> None:
             def log_message(self, *args) -> None:
                 pass
 
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.request_queue_size = 1024
+        server = Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
     print(" ".join(str(s.server_address[1]) for s in servers), flush=True)

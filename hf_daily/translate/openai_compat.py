@@ -60,6 +60,8 @@ class OpenAITranslator(BaseTranslator):
         self.max_in_flight = config.max_in_flight
         self.model_id = openai_model_id(config.model, urls, config.provider)
         self._local = threading.local()
+        self._settings: dict[str, dict] = {}
+        self._settings_lock = threading.Lock()
 
     @property
     def base_url(self) -> str:
@@ -83,7 +85,23 @@ class OpenAITranslator(BaseTranslator):
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
+            # requests reads the proxy and CA settings from the environment on every request, a fifth of the
+            # client's CPU per request (measured: 3.0 against 2.5 ms); _environment reads them once per server
+            # (~/.netrc is not read: the key comes from the environment).
+            session.trust_env = False
         return session
+
+    def _environment(self, server: Server) -> dict:
+        """The proxies and CA bundle the environment names for ``server``, as requests would read them."""
+        import requests
+
+        with self._settings_lock:
+            settings = self._settings.get(server.url)
+            if settings is None:
+                verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+                settings = self._settings[server.url] = {
+                    "proxies": requests.utils.get_environ_proxies(server.url), "verify": verify}
+            return settings
 
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
@@ -99,7 +117,8 @@ class OpenAITranslator(BaseTranslator):
 
         url = f"{server.url}/chat/completions"
         try:
-            response = self._session().post(url, json=payload, headers=self._headers(), timeout=self.config.timeout_s)
+            response = self._session().post(url, json=payload, headers=self._headers(), timeout=self.config.timeout_s,
+                                            **self._environment(server))
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             return None, type(exc).__name__, None
         if response.status_code == 200:

@@ -222,6 +222,15 @@ def test_settings_come_from_the_environment_and_flags_override_them():
         TranslatorConfig(backend="openai", model="m", provider="a b")
 
 
+def test_the_environments_proxy_is_still_used(monkeypatch):
+    for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with LoopbackServer(fallback=_translating) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.base_url)
+        assert _pool("http://models.internal:8000/v1").translate(TEXTS[:1], "abstract") == _expected()[:1]
+    assert [r.target for r in proxy.requests] == ["http://models.internal:8000/v1/chat/completions"]
+
+
 def test_a_bad_url_among_several_is_named():
     with pytest.raises(ValueError, match=r"or several separated by commas, got 'gpu-2:8000/v1'"):
         _pool("http://gpu-1:8000/v1", "gpu-2:8000/v1")
