@@ -75,7 +75,8 @@ def test_the_compose_file_has_every_service_and_sets_only_variables_the_code_rea
     assert services["vllm"]["profiles"] == ["gpu"]
     set_here = {name for service in services.values() for name in service.get("environment", {})
                 if name.startswith("HF_DAILY_")}
-    assert set_here and set_here <= _read_by_code() | _read_by_instance(), set_here - _read_by_code()
+    read = _read_by_code() | _read_by_instance()
+    assert set_here and set_here <= read, f"set but never read: {sorted(set_here - read)}"
     # Only the daemon's container runs runs, so only it mounts the warehouse volume read-write.
     writers = [name for name, service in services.items() if "data:/data" in service.get("volumes", [])]
     assert writers == ["daemon"]
