@@ -239,3 +239,16 @@ def test_a_bad_url_among_several_is_named():
 def test_display_url_drops_credentials_and_queries():
     assert display_url("https://me:pw@[::1]:8443/v1?key=k#f") == "https://[::1]:8443/v1"
     assert display_url("http://gpu-1/v1") == "http://gpu-1/v1"
+
+
+def test_the_command_line_names_the_pool_settings():
+    import argparse
+
+    from hf_daily.translate.cli import add_model_arguments, model_flags
+
+    parser = argparse.ArgumentParser()
+    add_model_arguments(parser)
+    flags = model_flags(parser.parse_args(["--base-url", "http://a/v1,http://b/v1", "--max-in-flight", "64",
+                                           "--provider", "vllm"]))
+    assert (flags["base_url"], flags["max_in_flight"], flags["provider"]) == ("http://a/v1,http://b/v1", 64, "vllm")
+    assert model_flags(parser.parse_args([]))["max_in_flight"] is None  # left to the environment
