@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import logging
@@ -11,6 +12,7 @@ import threading
 import pytest
 
 from hf_daily.translate import TranslatorConfig, load_translator
+from hf_daily.translate.cli import add_model_arguments, model_flags
 from hf_daily.translate.config import translator_settings
 from hf_daily.translate.openai_compat import TranslationAPIError
 from hf_daily.translate.pool import ServerPool, display_url
@@ -242,10 +244,6 @@ def test_display_url_drops_credentials_and_queries():
 
 
 def test_the_command_line_names_the_pool_settings():
-    import argparse
-
-    from hf_daily.translate.cli import add_model_arguments, model_flags
-
     parser = argparse.ArgumentParser()
     add_model_arguments(parser)
     flags = model_flags(parser.parse_args(["--base-url", "http://a/v1,http://b/v1", "--max-in-flight", "64",
