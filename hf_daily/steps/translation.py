@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from hf_daily import warehouse as wh
-from hf_daily.translate import Translator, source_hash
+from hf_daily.translate import Translator, chunk_size_for, source_hash
 from hf_daily.translate.quality import check_paper
 
 log = logging.getLogger(__name__)
@@ -46,9 +46,7 @@ def _translate_into_cache(warehouse: wh.Warehouse, translator: Translator, todo:
         progress(f"loading {translator.model_id}")
         load()
         started = time.monotonic()
-    # A pool of API servers keeps max_in_flight requests going; a chunk of only that many would idle them while
-    # its slowest request finishes, so a chunk holds several rounds.
-    chunk_size = max(chunk_size, 4 * getattr(translator, "max_in_flight", 0))
+    chunk_size = chunk_size_for(translator, chunk_size)
     # Titles first: they are short, so a day's issue gets its headings early if a run is cut short.
     for kind in ("title", "abstract"):
         items = [t for t in todo if t[1] == kind]

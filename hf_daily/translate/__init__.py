@@ -27,7 +27,8 @@ from hf_daily.translate.config import TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
 from hf_daily.translate.text import source_hash
 
-__all__ = ["TranslationModelError", "Translator", "TranslatorConfig", "load_translator", "source_hash"]
+__all__ = ["TranslationModelError", "Translator", "TranslatorConfig", "chunk_size_for", "load_translator",
+           "source_hash"]
 
 
 @runtime_checkable
@@ -60,3 +61,9 @@ def load_translator(config: TranslatorConfig) -> Translator:
     from hf_daily.translate.seq2seq import Seq2SeqTranslator
 
     return Seq2SeqTranslator(config)
+
+
+def chunk_size_for(translator: Translator, chunk_size: int) -> int:
+    """Texts to hand ``translator`` per call: ``chunk_size``, or for a pool of API servers at least four rounds
+    of its requests in flight, so that its servers do not idle while a chunk's slowest request finishes."""
+    return max(chunk_size, 4 * getattr(translator, "max_in_flight", 0))

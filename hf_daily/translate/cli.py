@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from hf_daily.translate import Translator, TranslatorConfig, load_translator
+from hf_daily.translate import Translator, TranslatorConfig, chunk_size_for, load_translator
 from hf_daily.translate.config import ABSTRACT_UNITS, BACKENDS, LLAMACPP_WEIGHTS, RUNTIMES, translator_settings
 from hf_daily.translate.quality import check_paper
 
@@ -91,6 +91,7 @@ def translate_file(
     out_path = Path(out_path)
     previous = _done(out_path, translator.model_id) if resume else {}
     todo = [r for r in records if r["id"] not in previous]
+    chunk_size = chunk_size_for(translator, chunk_size)
     say(f"{len(records)} papers, {len(records) - len(todo)} already in {out_path}, "
         f"translating {len(todo)} with {translator.model_id}")
     started = time.monotonic()

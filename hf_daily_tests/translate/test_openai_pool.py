@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from hf_daily.translate import TranslatorConfig, load_translator
+from hf_daily.translate import TranslatorConfig, chunk_size_for, load_translator
 from hf_daily.translate.cli import add_model_arguments, model_flags
 from hf_daily.translate.config import translator_settings
 from hf_daily.translate.openai_compat import TranslationAPIError
@@ -250,3 +250,9 @@ def test_the_command_line_names_the_pool_settings():
                                            "--provider", "vllm"]))
     assert (flags["base_url"], flags["max_in_flight"], flags["provider"]) == ("http://a/v1,http://b/v1", 64, "vllm")
     assert model_flags(parser.parse_args([]))["max_in_flight"] is None  # left to the environment
+
+
+def test_a_pool_gets_several_rounds_of_texts_per_call():
+    assert chunk_size_for(_pool("http://a/v1", max_in_flight=256), 64) == 1024
+    assert chunk_size_for(_pool("http://a/v1"), 64) == 64  # 8 in flight: the chunk already holds 8 rounds
+    assert chunk_size_for(object(), 64) == 64  # a translator without a pool
