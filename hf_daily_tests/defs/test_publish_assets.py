@@ -69,7 +69,7 @@ def test_each_day_of_the_run_is_one_commit_pushed(published, tmp_path):
     assert list(meta["day_commits"]) == ["2025-12-22", "2025-12-23"] and meta["status"] == "published"
 
     work = tmp_path / "clone"
-    git("clone", "-q", remote, work)
+    git("clone", "-q", "-b", "main", remote, work)
     readme = (work / "README.md").read_text()
     assert readme.index("(issues/2025-12-23.md) · 1 篇论文") < readme.index("(issues/2025-12-22.md) · 2 篇论文")
     links = [t for t in re.findall(r"(?<!\\)\]\(([^()\s]+)\)", readme) if not t.startswith("http")]

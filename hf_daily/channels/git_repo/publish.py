@@ -114,9 +114,10 @@ def site_front_files(repo: DataLayout) -> dict[str, bytes]:
 
 def _cause(output: str) -> str:
     """git's answer without its hints and progress: the lines that say what went wrong."""
-    keep = [line.strip() for line in output.splitlines()
-            if line.strip() and not line.startswith(("hint:", "To ", "Done")) and "\t" not in line]
-    return " / ".join(dict.fromkeys(keep))[:1500] or "git gave no reason"
+    # --porcelain's status lines read '!<TAB>HEAD:refs/heads/main<TAB>[remote rejected] (reason)'.
+    keep = [" ".join(line.split("\t")[1:]) if line.startswith("!\t") else line.strip()
+            for line in output.splitlines() if line.strip() and not line.startswith(("hint:", "To ", "Done"))]
+    return " / ".join(dict.fromkeys(keep))[:1500].rstrip(".") or "git gave no reason"
 
 
 def _fix(output: str, branch: str) -> str:
@@ -168,7 +169,11 @@ class _WorkingCopy:
         git = self.git
         if not (self.path / ".git").exists():
             git.run("init", "-q", "-b", self.branch)
-        git.run("remote", "set-url" if git.ok("remote", "get-url", "origin") else "add", "origin", self.remote)
+        known = git.run("remote", "get-url", "origin", check=False)
+        moved = known.returncode == 0 and known.stdout.strip() != self.remote
+        git.run("remote", "set-url" if known.returncode == 0 else "add", "origin", self.remote)
+        if moved:  # what the old remote had says nothing of the new one's: it gets every commit it lacks
+            git.run("update-ref", "-d", self.tracking, check=False)
         git.run("config", "remote.origin.fetch", f"+refs/heads/{self.branch}:{self.tracking}")
         # What a run that stopped half-way may have left: a rebase, uncommitted files, another branch.
         if (self.path / ".git" / "rebase-merge").exists() or (self.path / ".git" / "rebase-apply").exists():
@@ -180,7 +185,10 @@ class _WorkingCopy:
         else:
             (self.path / ".git" / "index").unlink(missing_ok=True)
         git.run("clean", "-q", "-d", "-f", "-x")
-        if not self.has_head() and self.fetch() and git.ok("rev-parse", "-q", "--verify", self.tracking):
+        if self.has_head():
+            if moved:
+                self.fetch()
+        elif self.fetch() and git.ok("rev-parse", "-q", "--verify", self.tracking):
             git.run("reset", "-q", "--hard", self.tracking)
 
     def fetch(self) -> bool:
