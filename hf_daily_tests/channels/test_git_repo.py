@@ -277,3 +277,22 @@ def test_links_are_rebased_from_the_issues_folder_and_nothing_else_is():
 def test_the_commit_message_is_one_line_whatever_it_is_given():
     assert commit_message("issue", D1, SUMMARIES[D1]) == "issue 2025-12-22: 1 paper\n"
     assert commit_message("issue\n\x1b[31mforged: 9 papers\r", D2, None) == "issue [31mforged: 9 papers 2025-12-23\n"
+
+
+def test_a_new_remote_gets_every_commit_it_lacks(data, remote, tmp_path):
+    publish([D1, D2], data, target(remote), SUMMARIES)
+    moved = tmp_path / "moved.git"
+    git("init", "-q", "--bare", str(moved))
+    report = publish([D2], data, target(moved), SUMMARIES)
+    assert report.issues.commits == {} and report.issues.pushed == 2
+    assert history(moved) == history(remote) == ["issue 2025-12-23: 2 papers", "issue 2025-12-22: 1 paper"]
+
+
+def test_leftovers_of_a_stopped_run_are_discarded(data, remote):
+    publish([D1], data, target(remote), SUMMARIES)
+    work = data.publish_issues
+    (work / "README.md").write_text("half-written\n")
+    (work / "stray.tmp").write_text("x")
+    report = publish([D1], data, target(remote), SUMMARIES)
+    assert report.issues.commits == {} and report.issues.pushed == 0
+    assert not (work / "stray.tmp").exists() and (work / "README.md").read_text().startswith("# Hugging Face")

@@ -15,7 +15,7 @@ from hf_daily.defs.publish import assets as publish
 from hf_daily.defs.resources import DailyPapersResource, GitPublishResource, StorageResource, TranslatorResource
 from hf_daily.defs.topics import assets as topics
 from hf_daily.defs.translation import assets as translation
-from hf_daily_tests.factories import api_item, metadata, write_archive
+from hf_daily_tests.factories import api_item, materialize_days, metadata, write_archive
 
 DAYS = [dt.date(2025, 12, 22), dt.date(2025, 12, 23)]
 AUTHOR = "Issue Bot <bot@example.org>"
@@ -118,3 +118,15 @@ def test_the_settings_come_from_the_environment_and_the_token_stays_out_of_confi
     assert resource.target().token == "tok-123"
     monkeypatch.delenv("HF_DAILY_PUBLISH_REPO")
     assert resources.default_resources()["publish"].target() is None
+
+
+def test_the_daily_job_publishes_where_the_environment_says(tmp_path, tiny_causal_lm, instance, monkeypatch):
+    remote = tmp_path / "news.git"
+    git("init", "-q", "--bare", remote)
+    monkeypatch.setenv("HF_DAILY_PUBLISH_REPO", str(remote))
+    monkeypatch.setenv("HF_DAILY_PUBLISH_AUTHOR", AUTHOR)
+    archive = write_archive(tmp_path / "archive", DAYS[0], [api_item("2512.00001", "Agents that plan", 3)])
+    [result] = materialize_days(tmp_path / "data", archive, tiny_causal_lm, instance, DAYS[0])
+    assert git("--git-dir", remote, "log", "--format=%s|%an <%ae>", "main").splitlines() == [
+        f"issue 2025-12-22: 1 paper|{AUTHOR}"]
+    assert metadata(result, "git_publish")["pushed"] is True
