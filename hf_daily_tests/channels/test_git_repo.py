@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -296,3 +297,15 @@ def test_leftovers_of_a_stopped_run_are_discarded(data, remote):
     report = publish([D1], data, target(remote), SUMMARIES)
     assert report.issues.commits == {} and report.issues.pushed == 0
     assert not (work / "stray.tmp").exists() and (work / "README.md").read_text().startswith("# Hugging Face")
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="no ssh client: apt-get install openssh-client")
+def test_an_ssh_remote_is_reached_with_the_key_and_never_prompts(data, tmp_path):
+    key = tmp_path / "id_ed25519"
+    with pytest.raises(PublishError, match="HF_DAILY_PUBLISH_SSH_KEY names .*, which is not a file"):
+        publish([D1], data, target("ssh://git@127.0.0.1:1/news.git", ssh_key=str(key)), SUMMARIES)
+    key.write_text("not really a key\n")
+    with pytest.raises(PublishError) as failure:  # port 1 on loopback: nothing listens
+        publish([D1], data, target("ssh://git@127.0.0.1:1/news.git", ssh_key=str(key)), SUMMARIES)
+    assert "pushing main to ssh://git@127.0.0.1:1/news.git failed" in str(failure.value)
+    assert "Connection refused" in str(failure.value) and "cannot be reached" in str(failure.value)

@@ -130,9 +130,6 @@ class Git:
             config["credential.helper"] = ""
         if self.ssh_key:
             key = Path(self.ssh_key).expanduser()
-            if not key.is_file():
-                self.__exit__(None, None, None)
-                raise ValueError(f"HF_DAILY_PUBLISH_SSH_KEY names {key}, which is not a file: give the private key's path")
             env["GIT_SSH_COMMAND"] = (f"ssh -i {shlex.quote(str(key))} -o IdentitiesOnly=yes -o BatchMode=yes "
                                       "-o StrictHostKeyChecking=accept-new")
         elif "GIT_SSH_COMMAND" not in env and "GIT_SSH" not in env:

@@ -305,6 +305,9 @@ def publish(days: Sequence[dt.date], layout: DataLayout, target: GitTarget,
         author = Identity.parse(target.author)
     except ValueError as error:
         raise PublishError(str(error)) from None
+    if target.ssh_key and not Path(target.ssh_key).expanduser().is_file():
+        raise PublishError(f"HF_DAILY_PUBLISH_SSH_KEY names {target.ssh_key}, which is not a file: give the path of "
+                           "the private key")
     days = sorted(set(days))
     missing = [day for day in days if not layout.issue(day).is_file()]
     if missing:
