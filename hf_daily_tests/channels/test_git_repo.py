@@ -36,7 +36,7 @@ def git(*args: str, cwd: Path | None = None) -> str:
 
 def write_day(layout: DataLayout, day: dt.date, papers: int) -> None:
     """A day's files as the pipeline leaves them in data/: the issue with its real links, and stand-ins for the rest."""
-    issue = make_issue(*[issue_paper(n, title=EVIL if n == 1 else f"Paper {n}") for n in range(1, papers + 1)],
+    issue = make_issue(papers=[issue_paper(n, title=EVIL if n == 1 else f"Paper {n}") for n in range(1, papers + 1)],
                        day=day, word_cloud=layout.link(layout.word_cloud(day), layout.issues),
                        trend_chart=layout.link(layout.trend_chart(day), layout.issues),
                        extra_links=delivery_links(layout, day))
@@ -309,3 +309,13 @@ def test_an_ssh_remote_is_reached_with_the_key_and_never_prompts(data, tmp_path)
         publish([D1], data, target("ssh://git@127.0.0.1:1/news.git", ssh_key=str(key)), SUMMARIES)
     assert "pushing main to ssh://git@127.0.0.1:1/news.git failed" in str(failure.value)
     assert "Connection refused" in str(failure.value) and "cannot be reached" in str(failure.value)
+
+
+def test_the_readme_shows_the_latest_issue_with_papers_and_lists_the_empty_days_too(data, remote, tmp_path):
+    weekend = dt.date(2025, 12, 27)
+    write_day(data, weekend, 0)
+    publish([D1, D2, weekend], data, target(remote), SUMMARIES | {weekend: IssueSummary(weekend, 0)})
+    readme = (clone(remote, tmp_path / "clone") / "README.md").read_text()
+    assert "**最新一期**：[2025 年 12 月 23 日 · 星期二](issues/2025-12-23.md)" in readme
+    assert "## Hugging Face 每日论文速递 · 2025-12-23" in readme and "今天没有新论文" not in readme
+    assert readme.splitlines()[-3] == "- [2025 年 12 月 27 日 · 星期六](issues/2025-12-27.md) · 0 篇论文"

@@ -1,7 +1,8 @@
 """What the git channel writes besides the day's files: the repository README, the commit messages and the
 site branch's front page.
 
-The README is the latest issue followed by the index of every issue in the repository, newest first.
+The README is the latest issue with papers (a weekend's empty issue would greet readers with nothing)
+followed by the index of every issue in the repository, newest first.
 The issue's links are relative to issues/; the README sits at the root, so each relative link is rebased
 onto it, and links keep working on any git host (and in a clone on disk).
 """
@@ -67,7 +68,8 @@ def render_readme(repo: DataLayout, issues: Mapping[dt.date, str], summaries: Ma
     days = sorted(issues, reverse=True)
     if not days:
         return "\n".join(lines + ["还没有发布任何一期。", ""])
-    latest = days[0]
+    # A day without a summary is one published elsewhere: taken to have papers.
+    latest = next((day for day in days if day not in summaries or summaries[day].paper_count), days[0])
     lines += [f"**{LATEST_HEADING}**：{_summary_line(repo, latest, summaries.get(latest))}", "", "---", ""]
     # One level down, so that the README keeps a single top heading.
     body = _HEADING.sub(r"#\1 ", rebase_links(issues[latest], repo.link(repo.issues, repo.root))).strip()
