@@ -319,3 +319,21 @@ def test_the_readme_shows_the_latest_issue_with_papers_and_lists_the_empty_days_
     assert "**最新一期**：[2025 年 12 月 23 日 · 星期二](issues/2025-12-23.md)" in readme
     assert "## Hugging Face 每日论文速递 · 2025-12-23" in readme and "今天没有新论文" not in readme
     assert readme.splitlines()[-3] == "- [2025 年 12 月 27 日 · 星期六](issues/2025-12-27.md) · 0 篇论文"
+
+
+def test_a_push_rejected_every_time_is_an_error_and_the_next_run_pushes(data, remote, tmp_path):
+    publish([D1], data, target(remote), SUMMARIES)
+    other = clone(remote, tmp_path / "other")
+    (other / "NOTES.md").write_text("notes\n")
+    git("add", "-A", cwd=other)
+    git("commit", "-q", "-m", "notes from elsewhere", cwd=other)
+    git("push", "-q", "origin", "main", cwd=other)
+    with pytest.raises(PublishError) as failure:
+        publish([D2], data, target(remote, push_attempts=1), SUMMARIES)
+    message = str(failure.value)
+    assert f"pushing main to {remote} failed: someone else pushed to main first, 1 time in a row" in message
+    assert "1 commit waits in" in message and history(remote)[0] == "notes from elsewhere"
+
+    report = publish([D2], data, target(remote), SUMMARIES)
+    assert report.issues.commits == {} and report.issues.pushed == 1
+    assert history(remote) == ["issue 2025-12-23: 2 papers", "notes from elsewhere", "issue 2025-12-22: 1 paper"]

@@ -228,7 +228,7 @@ class _WorkingCopy:
     def push(self, regenerate: Callable[[], None]) -> int:
         """Push what the remote lacks; on a race, fetch, rebase (``regenerate`` then rewrites the files made
         from the whole tree) and try again. Returns the commits pushed."""
-        for _ in range(self.attempts):
+        for attempt in range(1, self.attempts + 1):
             ahead = self.ahead()
             if not ahead:
                 return 0
@@ -238,12 +238,15 @@ class _WorkingCopy:
             output = f"{result.stdout}\n{result.stderr}"
             if not any(s in output for s in _RACE):
                 raise PublishError(self._failure(f"pushing {self.branch}", output))
+            if attempt == self.attempts:
+                break
             if not self.fetch():
                 raise PublishError(self._failure(f"fetching {self.branch}", self.fetch_error or ""))
             self._rebase(regenerate)
         raise PublishError(self._failure(
-            f"pushing {self.branch}",
-            f"others pushed to {self.branch} each time, {self.attempts} times in a row", fix="Run again."))
+            f"pushing {self.branch}", f"someone else pushed to {self.branch} first, "
+                                     f"{self.attempts} time{'' if self.attempts == 1 else 's'} in a row",
+            fix="Run again (the next run fetches and rebases first)."))
 
     def _rebase(self, regenerate: Callable[[], None]) -> None:
         """Our commits onto the remote's; where both touched a file, ours wins (the files are ours to make)."""
