@@ -81,3 +81,18 @@ class DataLayout:
     def link(self, path: Path, start: Path) -> str:
         """``path`` relative to the folder ``start``, with / separators: how published files link each other."""
         return os.path.relpath(path, start).replace(os.sep, "/")
+
+    @property
+    def publish(self) -> Path:
+        """The git channel's working copies, one per branch it publishes: hf-daily's own, never edited by hand."""
+        return self.root / "publish"
+
+    @property
+    def publish_issues(self) -> Path:
+        """The working copy of the issues' branch: the README, issues/, charts/, audio/, posters/ and site/."""
+        return self.publish / "issues"
+
+    @property
+    def publish_site(self) -> Path:
+        """The working copy of the static site's branch, for pages hosting."""
+        return self.publish / "site"

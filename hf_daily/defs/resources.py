@@ -3,6 +3,8 @@ import os
 import dagster as dg
 from pydantic import Field
 
+from hf_daily.channels.git_repo import GitTarget
+from hf_daily.channels.git_repo.git import DEFAULT_AUTHOR
 from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
 from hf_daily.sources.archive import ArchiveSource
 from hf_daily.sources.client import DailyPapersClient
@@ -122,11 +124,33 @@ class TranslatorResource(dg.ConfigurableResource):
         ))
 
 
+class GitPublishResource(dg.ConfigurableResource):
+    """The git repository the issues are published to (see "Publishing to git" in the README); nothing is pushed
+    while `repo` is empty."""
+
+    repo: str = Field(default="", description="The remote: a git URL (HTTPS or SSH) or a path. Empty: not published.")
+    branch: str = Field(default="main", description="The branch the issues, their files and the README go to.")
+    author: str = Field(default=DEFAULT_AUTHOR, description="Author and committer of the commits, 'Name <email>'.")
+    site_branch: str = Field(
+        default="", description="A branch of its own for the static site (data/site/ and its files), for pages "
+                                "hosting. Empty: the site is not published on its own.")
+
+    def target(self) -> GitTarget | None:
+        """The target with the environment's credentials (read here, never kept in config), or None: not configured."""
+        if not self.repo.strip():
+            return None
+        return GitTarget(repo=self.repo, branch=self.branch, author=self.author, site_branch=self.site_branch,
+                         token=os.environ.get("HF_DAILY_PUBLISH_TOKEN") or None,
+                         ssh_key=os.environ.get("HF_DAILY_PUBLISH_SSH_KEY") or None)
+
+
 # The resources' own settings in the environment (the translator's are hf_daily.translate.config.ENVIRONMENT).
 ENVIRONMENT = {
     "storage": {"data_dir": "HF_DAILY_DATA_DIR"},
     "daily_papers": {"base_url": "HF_DAILY_BASE_URL", "archive_dir": "HF_DAILY_ARCHIVE_DIR"},
     "translator": {"retranslate_flagged_with": "HF_DAILY_RETRANSLATE_FLAGGED_WITH"},
+    "publish": {"repo": "HF_DAILY_PUBLISH_REPO", "branch": "HF_DAILY_PUBLISH_BRANCH", "author": "HF_DAILY_PUBLISH_AUTHOR",
+                "site_branch": "HF_DAILY_PUBLISH_SITE_BRANCH"},
 }
 
 
@@ -146,6 +170,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
         "storage": StorageResource(**resource_config("storage")),
         "daily_papers": DailyPapersResource(**resource_config("daily_papers")),
         "translator": TranslatorResource(**resource_config("translator")),
+        "publish": GitPublishResource(**resource_config("publish")),
     }
 
 

@@ -53,7 +53,8 @@ def test_no_server_in_the_package_binds_every_interface():
 
 def test_secrets_cannot_be_configuration():
     """Run config is shown in the UI and stored with every run: no field there may hold a secret."""
-    for resource in (resources.StorageResource, resources.DailyPapersResource, resources.TranslatorResource):
+    for resource in (resources.StorageResource, resources.DailyPapersResource, resources.TranslatorResource,
+                     resources.GitPublishResource):
         assert not [name for name in resource.model_fields if SECRET_NAME.search(name)], resource
     assert not [f.name for f in dataclasses.fields(TranslatorConfig) if SECRET_NAME.search(f.name)]
 
