@@ -3,6 +3,7 @@ import os
 import dagster as dg
 from pydantic import Field
 
+from hf_daily.channels.mail.smtp import SmtpSettings
 from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
 from hf_daily.sources.archive import ArchiveSource
 from hf_daily.sources.client import DailyPapersClient
@@ -109,11 +110,33 @@ class TranslatorResource(dg.ConfigurableResource):
         ))
 
 
+class MailResource(dg.ConfigurableResource):
+    """The SMTP server the mail channel sends through. The login is HF_DAILY_SMTP_USER and
+    HF_DAILY_SMTP_PASSWORD, read from the environment when sending and never part of this config."""
+
+    host: str = Field(default="", description="SMTP server, e.g. smtp.example.org. Empty: no mail is sent.")
+    port: int = Field(default=0, description="Its port; 0: the standard one (587 starttls, 465 ssl, 25 none).")
+    security: str = Field(default="starttls", description="'starttls', 'ssl', or 'none' (a server on this machine).")
+    mail_from: str = Field(default="", description="The sender, 'news@example.org' or 'Name <news@example.org>'.")
+    unsubscribe: str = Field(default="", description="A mailto: or https: address for List-Unsubscribe and the footer.")
+    timeout_s: float = Field(default=30.0, description="Timeout of each exchange with the server.")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host.strip())
+
+    def settings(self) -> SmtpSettings:
+        return SmtpSettings(host=self.host, mail_from=self.mail_from, port=self.port, security=self.security,
+                            timeout_s=self.timeout_s)
+
+
 # The resources' own settings in the environment (the translator's are hf_daily.translate.config.ENVIRONMENT).
 ENVIRONMENT = {
     "storage": {"data_dir": "HF_DAILY_DATA_DIR"},
     "daily_papers": {"base_url": "HF_DAILY_BASE_URL", "archive_dir": "HF_DAILY_ARCHIVE_DIR"},
     "translator": {"retranslate_flagged_with": "HF_DAILY_RETRANSLATE_FLAGGED_WITH"},
+    "mail": {"host": "HF_DAILY_SMTP_HOST", "port": "HF_DAILY_SMTP_PORT", "security": "HF_DAILY_SMTP_SECURITY",
+             "mail_from": "HF_DAILY_MAIL_FROM", "unsubscribe": "HF_DAILY_MAIL_UNSUBSCRIBE"},
 }
 
 
@@ -133,6 +156,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
         "storage": StorageResource(**resource_config("storage")),
         "daily_papers": DailyPapersResource(**resource_config("daily_papers")),
         "translator": TranslatorResource(**resource_config("translator")),
+        "mail": MailResource(**resource_config("mail")),
     }
 
 

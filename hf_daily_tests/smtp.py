@@ -1,0 +1,134 @@
+"""A real SMTP server on 127.0.0.1 for tests: aiosmtpd, collecting what it receives.
+
+    with SmtpServer(refuse={"bob@example.org"}) as server:   # or the ``smtp_server`` fixture
+        ...send to 127.0.0.1:server.port...
+        [message] = server.messages                          # email.message.EmailMessage, policy default
+
+``refuse`` answers 550 to RCPT TO of those addresses; ``logins`` makes the server offer AUTH (LOGIN,
+PLAIN) over the plain connection (loopback only) and accept those user/password pairs. The port is
+bound before the server starts (no free-port race).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+    data: bytes
+    login: str | None  # who authenticated, when the session did
+
+
+@dataclass
+class _Collector:
+    refuse: set[str]
+    received: list[Received] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    arrived: threading.Condition = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.arrived = threading.Condition(self.lock)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's names)
+        if address.lower() in self.refuse:
+            with self.lock:
+                self.refused.append(address)
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        data = envelope.original_content or envelope.content
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
+        with self.arrived:
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message, data, login))
+            self.arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+
+class _BoundController(Controller):
+    """aiosmtpd's controller on a socket bound beforehand to an ephemeral port of 127.0.0.1."""
+
+    def __init__(self, handler, **kwargs):
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        super().__init__(handler, hostname="127.0.0.1", port=self._socket.getsockname()[1], **kwargs)
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, sock=self._socket, ssl=self.ssl_context)
+
+
+class SmtpServer:
+    def __init__(self, *, refuse: set[str] = frozenset(), logins: dict[str, str] | None = None):
+        self._collector = _Collector({a.lower() for a in refuse})
+        self.logins = logins
+        kwargs = {}
+        if logins is not None:
+            def authenticate(server, session, envelope, mechanism, auth_data):
+                ok = (isinstance(auth_data, LoginPassword)
+                      and logins.get(auth_data.login.decode()) == auth_data.password.decode())
+                return AuthResult(success=ok, handled=False)
+
+            kwargs = {"authenticator": authenticate, "auth_require_tls": False, "auth_required": True}
+        self._controller = _BoundController(self._collector, **kwargs)
+
+    def __enter__(self) -> SmtpServer:
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._controller.stop()
+
+    @property
+    def port(self) -> int:
+        return self._controller.port
+
+    @property
+    def refuse(self) -> set[str]:
+        """The addresses answered 550; change it between runs."""
+        return self._collector.refuse
+
+    @property
+    def received(self) -> list[Received]:
+        with self._collector.lock:
+            return list(self._collector.received)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return [r.message for r in self.received]
+
+    @property
+    def refused(self) -> list[str]:
+        with self._collector.lock:
+            return list(self._collector.refused)
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+        """The first ``count`` mails, waiting for them to arrive (an SMTP client returns after the server's 250,
+        which aiosmtpd sends after handle_DATA: this only guards against mistakes)."""
+        with self._collector.arrived:
+            if not self._collector.arrived.wait_for(lambda: len(self._collector.received) >= count, timeout):
+                raise AssertionError(f"expected {count} mails, got {len(self._collector.received)}")
+            return list(self._collector.received[:count])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A running SMTP server on 127.0.0.1 that accepts every recipient, stopped after the test."""
+    with SmtpServer() as server:
+        yield server
