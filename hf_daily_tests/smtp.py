@@ -4,7 +4,8 @@
         ...send to 127.0.0.1:server.port...
         [message] = server.messages                          # email.message.EmailMessage, policy default
 
-``refuse`` answers 550 to RCPT TO of those addresses; ``logins`` makes the server offer AUTH (LOGIN,
+``refuse`` answers 550 to RCPT TO of those addresses, ``drop`` aborts the connection when a mail to one
+of those addresses has been sent, before answering it; ``logins`` makes the server offer AUTH (LOGIN,
 PLAIN) over the plain connection (loopback only) and accept those user/password pairs. The port is
 bound before the server starts (no free-port race).
 """
@@ -15,6 +16,7 @@ import email
 import email.policy
 import socket
 import threading
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -36,8 +38,10 @@ class Received:
 @dataclass
 class _Collector:
     refuse: set[str]
+    drop: set[str]
     received: list[Received] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     arrived: threading.Condition = field(init=False)
 
@@ -53,6 +57,12 @@ class _Collector:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.drop.intersection(a.lower() for a in envelope.rcpt_tos):
+            # The connection dies before the server answers the data: the mail is lost.
+            with self.lock:
+                self.dropped.extend(envelope.rcpt_tos)
+            server.transport.abort()
+            return "421 4.3.0 gone"
         data = envelope.original_content or envelope.content
         message = email.message_from_bytes(data, policy=email.policy.default)
         login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
@@ -70,20 +80,27 @@ class _BoundController(Controller):
         self._socket.bind(("127.0.0.1", 0))
         super().__init__(handler, hostname="127.0.0.1", port=self._socket.getsockname()[1], **kwargs)
 
+    def factory(self):
+        # aiosmtpd warns at every connection that AUTH without TLS is unsafe: here it is loopback on purpose.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return super().factory()
+
     def _create_server(self):
         return self.loop.create_server(self._factory_invoker, sock=self._socket, ssl=self.ssl_context)
 
 
 class SmtpServer:
-    def __init__(self, *, refuse: set[str] = frozenset(), logins: dict[str, str] | None = None):
-        self._collector = _Collector({a.lower() for a in refuse})
+    def __init__(self, *, refuse: set[str] = frozenset(), drop: set[str] = frozenset(),
+                 logins: dict[str, str] | None = None):
+        self._collector = _Collector({a.lower() for a in refuse}, {a.lower() for a in drop})
         self.logins = logins
         kwargs = {}
         if logins is not None:
             def authenticate(server, session, envelope, mechanism, auth_data):
                 ok = (isinstance(auth_data, LoginPassword)
                       and logins.get(auth_data.login.decode()) == auth_data.password.decode())
-                return AuthResult(success=ok, handled=False)
+                return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
             kwargs = {"authenticator": authenticate, "auth_require_tls": False, "auth_required": True}
         self._controller = _BoundController(self._collector, **kwargs)
@@ -103,6 +120,11 @@ class SmtpServer:
     def refuse(self) -> set[str]:
         """The addresses answered 550; change it between runs."""
         return self._collector.refuse
+
+    @property
+    def drop(self) -> set[str]:
+        """The addresses whose mail the server loses by dropping the connection at the data; change it between runs."""
+        return self._collector.drop
 
     @property
     def received(self) -> list[Received]:

@@ -9,12 +9,15 @@ and settled ('sent', 'failed') after: see hf_daily.channels.mail.send for why.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.headerregistry import Address
+
+import duckdb
 
 from hf_daily.core.display import plain_text
 from hf_daily.warehouse.store import Warehouse, WarehouseError
@@ -102,18 +105,12 @@ def add_subscriber(warehouse: Warehouse, subscriber: Subscriber, now: dt.datetim
     True when the address is new."""
     now = now or _now()
     s = subscriber
-    with warehouse.connect() as con:
-        con.begin()
-        try:
-            row = con.execute("SELECT added_at FROM subscribers WHERE email = ?", [s.email]).fetchone()
-            con.execute("DELETE FROM subscribers WHERE email = ?", [s.email])
-            con.execute("INSERT INTO subscribers VALUES (?, ?, ?, ?, ?, ?, true, ?, ?)",
-                        [s.email, s.name, list(s.include_fields), list(s.exclude_fields), list(s.include_keywords),
-                         list(s.exclude_keywords), row[0] if row else now, now])
-            con.commit()
-        except Exception:
-            con.rollback()
-            raise
+    with warehouse.connect() as con, _transaction(con):
+        row = con.execute("SELECT added_at FROM subscribers WHERE email = ?", [s.email]).fetchone()
+        con.execute("DELETE FROM subscribers WHERE email = ?", [s.email])
+        con.execute("INSERT INTO subscribers VALUES (?, ?, ?, ?, ?, ?, true, ?, ?)",
+                    [s.email, s.name, list(s.include_fields), list(s.exclude_fields), list(s.include_keywords),
+                     list(s.exclude_keywords), row[0] if row else now, now])
     return row is None
 
 
@@ -122,29 +119,28 @@ def remove_subscriber(warehouse: Warehouse, email: str, *, forget: bool = False,
     """Stop mailing a subscriber (their row kept, inactive), or with ``forget`` delete them and their send
     history. False when there was no such subscriber."""
     email = normalize_email(email)
-    with warehouse.connect() as con:
-        con.begin()
-        try:
-            found = con.execute("SELECT count(*) FROM subscribers WHERE email = ?", [email]).fetchone()[0] > 0
-            if forget:
-                con.execute("DELETE FROM mail_sends WHERE email = ?", [email])
-                con.execute("DELETE FROM subscribers WHERE email = ?", [email])
-            else:
-                con.execute("UPDATE subscribers SET active = false, updated_at = ? WHERE email = ?",
-                            [now or _now(), email])
-            con.commit()
-        except Exception:
-            con.rollback()
-            raise
+    with warehouse.connect() as con, _transaction(con):
+        found = con.execute("SELECT count(*) FROM subscribers WHERE email = ?", [email]).fetchone()[0] > 0
+        if forget:
+            con.execute("DELETE FROM mail_sends WHERE email = ?", [email])
+            con.execute("DELETE FROM subscribers WHERE email = ?", [email])
+        else:
+            con.execute("UPDATE subscribers SET active = false, updated_at = ? WHERE email = ?",
+                        [now or _now(), email])
     return found
 
 
 def list_subscribers(warehouse: Warehouse, *, active_only: bool = True) -> list[Subscriber]:
     """The subscribers in the order they were added."""
     with warehouse.connect() as con:
-        rows = con.execute(
-            "SELECT email, name, include_fields, exclude_fields, include_keywords, exclude_keywords, active, added_at "
-            f"FROM subscribers {'WHERE active' if active_only else ''} ORDER BY added_at, email").fetchall()
+        return read_subscribers(con, active_only=active_only)
+
+
+def read_subscribers(con: duckdb.DuckDBPyConnection, *, active_only: bool = True) -> list[Subscriber]:
+    """list_subscribers on an open connection."""
+    rows = con.execute(
+        "SELECT email, name, include_fields, exclude_fields, include_keywords, exclude_keywords, active, added_at "
+        f"FROM subscribers {'WHERE active' if active_only else ''} ORDER BY added_at, email").fetchall()
     return [Subscriber(email, name, tuple(inf or ()), tuple(exf or ()), tuple(ink or ()), tuple(exk or ()),
                        active, added)
             for email, name, inf, exf, ink, exk, active, added in rows]
@@ -155,11 +151,10 @@ def list_subscribers(warehouse: Warehouse, *, active_only: bool = True) -> list[
 _SEND_COLUMNS = "day, email, status, message_id, papers, error, attempts, sent_at"
 
 
-def mail_sends(warehouse: Warehouse, days: Sequence[dt.date]) -> dict[tuple[dt.date, str], MailSend]:
+def mail_sends(con: duckdb.DuckDBPyConnection, days: Sequence[dt.date]) -> dict[tuple[dt.date, str], MailSend]:
     """The recorded sends of the days, by (day, address)."""
-    with warehouse.connect() as con:
-        rows = con.execute(f"SELECT {_SEND_COLUMNS} FROM mail_sends WHERE day IN (SELECT unnest(?))",
-                           [list(days)]).fetchall()
+    rows = con.execute(f"SELECT {_SEND_COLUMNS} FROM mail_sends WHERE day IN (SELECT unnest(?))",
+                       [list(days)]).fetchall()
     return {(row[0], row[1]): MailSend(*row) for row in rows}
 
 
@@ -170,41 +165,38 @@ def _write(con, send: MailSend, now: dt.datetime) -> None:
                  send.sent_at, now])
 
 
-def claim_send(warehouse: Warehouse, day: dt.date, email: str, message_id: str, papers: int,
+@contextlib.contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection):
+    con.begin()
+    try:
+        yield
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def claim_send(con: duckdb.DuckDBPyConnection, day: dt.date, email: str, message_id: str, papers: int,
                now: dt.datetime | None = None) -> MailSend | None:
-    """Mark the day's mail to ``email`` as being sent, in one transaction, unless it was sent or is being sent
-    (None then). The claim keeps the Message-ID of an earlier failed attempt, so a retry is the same mail."""
-    now = now or _now()
-    with warehouse.connect() as con:
-        con.begin()
-        try:
-            row = con.execute("SELECT status, message_id, attempts FROM mail_sends WHERE day = ? AND email = ?",
-                              [day, email]).fetchone()
-            if row and row[0] in (SENT, SENDING):
-                con.rollback()
-                return None
-            claim = MailSend(day, email, SENDING, (row[1] if row else None) or message_id, papers,
-                             None, (row[2] if row else 0) + 1)
-            _write(con, claim, now)
-            con.commit()
-        except Exception:
-            con.rollback()
-            raise
+    """Mark the day's mail to ``email`` as being sent, committed, unless it was sent or is being sent (None
+    then). The claim keeps the Message-ID of an earlier failed attempt, so a retry is the same mail."""
+    with _transaction(con):
+        row = con.execute("SELECT status, message_id, attempts FROM mail_sends WHERE day = ? AND email = ?",
+                          [day, email]).fetchone()
+        if row and row[0] in (SENT, SENDING):
+            return None
+        claim = MailSend(day, email, SENDING, (row[1] if row else None) or message_id, papers,
+                         None, (row[2] if row else 0) + 1)
+        _write(con, claim, now or _now())
     return claim
 
 
-def record_send(warehouse: Warehouse, send: MailSend, now: dt.datetime | None = None) -> None:
-    """Store the outcome of a send (or a skip), replacing the day's row for that subscriber."""
+def record_send(con: duckdb.DuckDBPyConnection, send: MailSend, now: dt.datetime | None = None) -> None:
+    """Store the outcome of a send (or a skip), committed, replacing the day's row for that subscriber."""
     if send.status not in STATUSES:
         raise WarehouseError(f"mail_sends: unknown status {send.status!r}; one of {STATUSES}")
-    with warehouse.connect() as con:
-        con.begin()
-        try:
-            _write(con, send, now or _now())
-            con.commit()
-        except Exception:
-            con.rollback()
-            raise
+    with _transaction(con):
+        _write(con, send, now or _now())
 
 
 def release_send(warehouse: Warehouse, day: dt.date, email: str, now: dt.datetime | None = None) -> str | None:

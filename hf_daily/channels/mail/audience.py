@@ -15,8 +15,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import duckdb
+
 from hf_daily.steps.issue import IssuePaper
-from hf_daily.warehouse import Warehouse
 from hf_daily.warehouse.subscribers import Subscriber
 
 
@@ -26,13 +27,12 @@ class PaperTopics:
     keywords: tuple[str, ...] = ()  # casefolded
 
 
-def read_topics(warehouse: Warehouse, days: Sequence[dt.date]) -> dict[dt.date, dict[str, PaperTopics]]:
+def read_topics(con: duckdb.DuckDBPyConnection, days: Sequence[dt.date]) -> dict[dt.date, dict[str, PaperTopics]]:
     """Each day's papers' fields and keywords (both languages), by paper id."""
-    with warehouse.connect() as con:
-        fields = con.execute("SELECT day, paper_id, list(DISTINCT field) FROM paper_fields "
-                             "WHERE day IN (SELECT unnest(?)) GROUP BY day, paper_id", [list(days)]).fetchall()
-        keywords = con.execute("SELECT day, paper_id, list(DISTINCT lower(keyword)) FROM paper_keywords "
-                               "WHERE day IN (SELECT unnest(?)) GROUP BY day, paper_id", [list(days)]).fetchall()
+    fields = con.execute("SELECT day, paper_id, list(DISTINCT field) FROM paper_fields "
+                         "WHERE day IN (SELECT unnest(?)) GROUP BY day, paper_id", [list(days)]).fetchall()
+    keywords = con.execute("SELECT day, paper_id, list(DISTINCT lower(keyword)) FROM paper_keywords "
+                           "WHERE day IN (SELECT unnest(?)) GROUP BY day, paper_id", [list(days)]).fetchall()
     found: dict[dt.date, dict[str, dict]] = {day: {} for day in days}
     for day, pid, names in fields:
         found[day].setdefault(pid, {})["fields"] = frozenset(names)

@@ -14,8 +14,9 @@ or 'failed'. A run sends only rows that are absent, 'failed' or 'skipped':
   `hf-daily subscribers resend EMAIL DAY` lets the next run send it. Choosing at most once over at least
   once: a newsletter missed once is a smaller harm than a reader mailed twice by an automated job.
 
-DuckDB lets one process write at a time, so two runs cannot both claim the same row; the claim and
-the outcome are each committed before the next step, so a crash loses at most that one answer.
+The run holds one warehouse connection while it sends (opening one per mail costs more than the
+mail), and DuckDB lets one process write at a time, so two runs cannot both claim the same row; the
+claim and the outcome are each committed before the next step, so a crash loses at most that one answer.
 """
 
 from __future__ import annotations
@@ -81,24 +82,25 @@ def mail_days(warehouse: Warehouse, days: Sequence[dt.date], layout: DataLayout,
     (each recorded as failed) and then raises MailServerError naming the server and the fix.
     """
     sender = settings.sender
-    readers = subs.list_subscribers(warehouse)
-    report = MailReport(subscribers=len(readers))
-    if not readers:
-        log("no active subscribers: add one with `hf-daily subscribers add EMAIL`")
-        return report
     issues = build_issues(warehouse, days, layout)
-    topics = read_topics(warehouse, days)
-    recorded = subs.mail_sends(warehouse, days)
+    report = MailReport()
     down: MailServerError | None = None
 
     def fail(day, email, mid, papers, attempts, reason):
-        subs.record_send(warehouse, subs.MailSend(day, email, subs.FAILED, mid, papers, reason, attempts),
+        subs.record_send(con, subs.MailSend(day, email, subs.FAILED, mid, papers, reason, attempts),
                          _naive(now()))
         report.failed += 1
         if mask_addresses(reason) not in report.errors:
             report.errors.append(mask_addresses(reason))
 
-    with mailer or Mailer(settings, environ) as connection:
+    with warehouse.connect() as con, mailer or Mailer(settings, environ) as connection:
+        readers = subs.read_subscribers(con)
+        report.subscribers = len(readers)
+        if not readers:
+            log("no active subscribers: add one with `hf-daily subscribers add EMAIL`")
+            return report
+        topics = read_topics(con, days)
+        recorded = subs.mail_sends(con, days)
         for day in days:
             issue = issues[day]
             images = chart_images(layout, day, sender.domain)
@@ -116,7 +118,7 @@ def mail_days(warehouse: Warehouse, days: Sequence[dt.date], layout: DataLayout,
                 chosen = papers_for(reader, issue.papers, topics[day])
                 if not chosen:
                     if not previous or previous.status != subs.SKIPPED:
-                        subs.record_send(warehouse, subs.MailSend(day, reader.email, subs.SKIPPED),
+                        subs.record_send(con, subs.MailSend(day, reader.email, subs.SKIPPED),
                                          _naive(now()))
                     report.skipped += 1
                     continue
@@ -124,7 +126,7 @@ def mail_days(warehouse: Warehouse, days: Sequence[dt.date], layout: DataLayout,
                 if down is not None:
                     fail(day, reader.email, mid, len(chosen), (previous.attempts if previous else 0) + 1, str(down))
                     continue
-                claim = subs.claim_send(warehouse, day, reader.email, mid, len(chosen), _naive(now()))
+                claim = subs.claim_send(con, day, reader.email, mid, len(chosen), _naive(now()))
                 if claim is None:  # claimed since we read the records: another run has it
                     report.already_sent += 1
                     continue
@@ -142,7 +144,7 @@ def mail_days(warehouse: Warehouse, days: Sequence[dt.date], layout: DataLayout,
                     down = exc
                     fail(day, reader.email, claim.message_id, len(chosen), claim.attempts, str(exc))
                     continue
-                subs.record_send(warehouse, dataclasses.replace(claim, status=subs.SENT, sent_at=_naive(now())),
+                subs.record_send(con, dataclasses.replace(claim, status=subs.SENT, sent_at=_naive(now())),
                                  _naive(now()))
                 report.sent += 1
     log(f"mail: {report.sent} sent, {report.skipped} skipped, {report.failed} failed, "

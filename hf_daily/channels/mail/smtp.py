@@ -123,7 +123,8 @@ class Mailer:
     def _connect(self) -> smtplib.SMTP:
         host, port = self.settings.address
         security, timeout = self.settings.security, self.settings.timeout_s
-        context = self._ssl_context or ssl.create_default_context()
+        # The system's trusted certificates, and the host name checked.
+        context = self._ssl_context or (ssl.create_default_context() if security != "none" else None)
         try:
             if security == "ssl":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
@@ -169,8 +170,19 @@ class Mailer:
                                   "set HF_DAILY_SMTP_SECURITY=starttls or ssl.")
         smtp.login(user, password)
 
+    def _alive(self) -> bool:
+        """Whether the open connection still answers: a server drops idle connections, or hangs up after
+        refusing a mail (421); checked before a mail, when nothing of it has gone yet, so a new connection
+        can take it without any risk of sending it twice."""
+        try:
+            return self._smtp.noop()[0] == 250
+        except (smtplib.SMTPException, OSError):
+            return False
+
     def send(self, message: EmailMessage, to: str) -> None:
         """Send one mail to one address; RecipientError, ConnectionLost or MailServerError when it does not go."""
+        if self._smtp is not None and not self._alive():
+            self.close()
         if self._smtp is None:
             self._smtp = self._connect()
         try:
