@@ -1,0 +1,48 @@
+"""The mail_issue asset: nothing without a server; with one, each subscriber mailed once and counted, never named."""
+
+import dagster as dg
+import pytest
+
+from hf_daily.defs.mail import assets as mail_assets
+from hf_daily.defs.resources import MailResource, StorageResource, resource_config
+from hf_daily.warehouse import subscribers as subs
+from hf_daily_tests.factories import MAIL_DAY, mail_warehouse, metadata
+
+
+def materialize(data_dir, mail: MailResource, instance):
+    return dg.materialize([mail_assets.mail_issue], instance=instance, partition_key=MAIL_DAY.isoformat(),
+                          resources={"storage": StorageResource(data_dir=str(data_dir)), "mail": mail})
+
+
+def test_without_a_server_nothing_is_sent_and_the_run_says_so(tmp_path, instance):
+    result = materialize(tmp_path, MailResource(), instance)
+    assert metadata(result, "mail_issue", [MAIL_DAY]) == {"days": MAIL_DAY.isoformat(), "configured": False}
+    assert not (tmp_path / "warehouse.duckdb").exists()  # not even opened
+
+
+def test_each_subscriber_is_mailed_once_and_only_counted(tmp_path, instance, smtp_server, monkeypatch):
+    warehouse = mail_warehouse(tmp_path)
+    subs.add_subscriber(warehouse, subs.make_subscriber("alice@example.org"))
+    subs.add_subscriber(warehouse, subs.make_subscriber("bob@example.org", include_fields=["机器人"]))
+    monkeypatch.setenv("HF_DAILY_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("HF_DAILY_SMTP_PORT", str(smtp_server.port))
+    monkeypatch.setenv("HF_DAILY_SMTP_SECURITY", "none")
+    monkeypatch.setenv("HF_DAILY_MAIL_FROM", "news@example.org")
+    monkeypatch.setenv("HF_DAILY_SITE_URL", "https://example.org/hf-daily/site/")
+    mail = MailResource(**resource_config("mail"))
+    first = metadata(materialize(tmp_path, mail, instance), "mail_issue", [MAIL_DAY])
+    assert first == {"days": MAIL_DAY.isoformat(), "configured": True, "server": f"127.0.0.1:{smtp_server.port} (none)",
+                     "subscribers": 2, "sent": 1, "skipped": 1, "failed": 0, "already_sent": 0, "uncertain": 0}
+    again = metadata(materialize(tmp_path, mail, instance), "mail_issue", [MAIL_DAY])
+    assert (again["sent"], again["already_sent"], again["skipped"]) == (0, 1, 1)
+    [received] = smtp_server.received
+    assert f'href="https://example.org/hf-daily/site/{MAIL_DAY}.html"' in received.message.get_body(("html",)).get_content()
+    assert "alice" not in repr(first) + repr(again)
+
+
+def test_a_server_that_is_down_fails_the_asset_with_the_fix(tmp_path, instance):
+    warehouse = mail_warehouse(tmp_path)
+    subs.add_subscriber(warehouse, subs.make_subscriber("alice@example.org"))
+    mail = MailResource(host="127.0.0.1", port=1, security="none", mail_from="news@example.org")
+    with pytest.raises(Exception, match=r"Cannot reach the SMTP server 127\.0\.0\.1:1 \(none\)"):
+        materialize(tmp_path, mail, instance)
