@@ -116,7 +116,7 @@ _HTML = """<!doctype html>
 <tr><td bgcolor="#ffffff" style="background:#ffffff;padding:8px 24px 16px;border-radius:0 0 14px 14px;">
 {% if not issue.papers %}<p style="font-size:16px;line-height:1.7;">{{ no_papers }}</p>{% endif %}
 {% for paper in issue.papers %}
-<table role="presentation" class="paper" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-top:1px solid #e0e5f0;">
+<table role="presentation" class="paper" width="100%" cellpadding="0" cellspacing="0" border="0"{% if not loop.first %} style="border-top:1px solid #e0e5f0;"{% endif %}>
 <tr><td style="padding:16px 0 12px;">
 <p style="margin:0 0 4px;font-size:18px;line-height:1.45;font-weight:bold;color:#1c202a;"><span style="display:inline-block;min-width:26px;height:26px;line-height:26px;text-align:center;border-radius:13px;background:#1f3a93;color:#ffffff;font-size:14px;margin-right:6px;">{{ loop.index }}</span>{{ (paper.title_zh or paper.title)|clean }}</p>
 {% if paper.title_zh %}<p lang="en" style="margin:0 0 4px;font-size:14px;line-height:1.5;color:#6e7687;">{{ paper.title|clean }}</p>{% endif %}
