@@ -12,14 +12,18 @@ bound before the server starts (no free-port race).
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
+import ipaddress
 import socket
+import ssl
 import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -90,19 +94,55 @@ class _BoundController(Controller):
         return self.loop.create_server(self._factory_invoker, sock=self._socket, ssl=self.ssl_context)
 
 
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (and its key), valid for a day, for TLS tests."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+                   .not_valid_after(now + dt.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def client_context(cert_path: Path) -> ssl.SSLContext:
+    """A client's TLS context that trusts only the test certificate (and checks the host name)."""
+    return ssl.create_default_context(cafile=str(cert_path))
+
+
 class SmtpServer:
     def __init__(self, *, refuse: set[str] = frozenset(), drop: set[str] = frozenset(),
-                 logins: dict[str, str] | None = None):
+                 logins: dict[str, str] | None = None, tls: tuple[Path, Path] | None = None,
+                 implicit_tls: bool = False):
+        """``tls`` (certificate, key): offer STARTTLS and require it before anything else, or with
+        ``implicit_tls`` speak TLS from the first byte (port 465 style)."""
         self._collector = _Collector({a.lower() for a in refuse}, {a.lower() for a in drop})
         self.logins = logins
         kwargs = {}
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*map(str, tls))
+            kwargs = {"ssl_context": context} if implicit_tls else {"tls_context": context, "require_starttls": True}
         if logins is not None:
             def authenticate(server, session, envelope, mechanism, auth_data):
                 ok = (isinstance(auth_data, LoginPassword)
                       and logins.get(auth_data.login.decode()) == auth_data.password.decode())
                 return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
-            kwargs = {"authenticator": authenticate, "auth_require_tls": False, "auth_required": True}
+            kwargs |= {"authenticator": authenticate, "auth_require_tls": tls is None, "auth_required": True}
         self._controller = _BoundController(self._collector, **kwargs)
 
     def __enter__(self) -> SmtpServer:

@@ -13,7 +13,7 @@ from hf_daily.channels.mail.smtp import MailConfigError, MailServerError, SmtpSe
 from hf_daily.core.layout import DataLayout
 from hf_daily.warehouse import subscribers as subs
 from hf_daily_tests.factories import HOSTILE_TITLE, HOSTILE_TITLE_ZH, MAIL_DAY, issue_paper, mail_warehouse, make_issue
-from hf_daily_tests.smtp import SmtpServer
+from hf_daily_tests.smtp import SmtpServer, client_context, self_signed_certificate
 
 SENDER = "每日论文 <news@example.org>"
 NOW = dt.datetime(2025, 12, 27, 7, 0, tzinfo=dt.timezone.utc)
@@ -253,6 +253,22 @@ def test_the_login_comes_from_the_environment(data):
     finally:
         con.close()
     assert "s3cret" not in stored and "wrong-pw" not in stored
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_with_a_checked_certificate_and_the_login(data, tmp_path, security):
+    warehouse, layout = data
+    add(warehouse, "alice@example.org")
+    cert = self_signed_certificate(tmp_path)
+    login = {"HF_DAILY_SMTP_USER": "news", "HF_DAILY_SMTP_PASSWORD": "s3cret-pw"}
+    with SmtpServer(tls=cert, implicit_tls=security == "ssl", logins={"news": "s3cret-pw"}) as server:
+        tls = settings(server, security=security)
+        # The system's trusted certificates do not include the test's own: the certificate is checked.
+        with pytest.raises(MailServerError, match="CERTIFICATE_VERIFY_FAILED"):
+            send.mail_days(warehouse, [MAIL_DAY], layout, tls, environ=login)
+        mailer = send.Mailer(tls, login, ssl_context=client_context(cert[0]))
+        assert send.mail_days(warehouse, [MAIL_DAY], layout, tls, mailer=mailer).sent == 1
+        assert [(r.rcpt_tos, r.login) for r in server.received] == [(["alice@example.org"], "news")]
 
 
 def test_the_password_never_goes_unencrypted_to_another_machine(data):
