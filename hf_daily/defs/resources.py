@@ -140,6 +140,9 @@ ENVIRONMENT = {
 }
 
 
+_WHOLE_NUMBERS = {"mail": ("port",)}
+
+
 def resource_config(name: str, flags: dict | None = None) -> dict:
     """A resource's config as every entry point builds it: the defaults (the resource's fields), then the
     environment, then ``flags``, each overriding only what it names (None: not named)."""
@@ -147,6 +150,13 @@ def resource_config(name: str, flags: dict | None = None) -> dict:
                 if os.environ.get(variable, "").strip()}
     if name == "translator":
         settings = translator_settings(settings)
+    for key in _WHOLE_NUMBERS.get(name, ()):
+        if key in settings:
+            # Run config is checked against the fields' types, and the environment holds text.
+            try:
+                settings[key] = int(settings[key])
+            except ValueError:
+                raise ValueError(f"{ENVIRONMENT[name][key]}={settings[key]!r} is not a whole number") from None
     return settings | {key: value for key, value in (flags or {}).items() if value is not None}
 
 

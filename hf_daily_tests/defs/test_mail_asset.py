@@ -9,9 +9,10 @@ from hf_daily.warehouse import subscribers as subs
 from hf_daily_tests.factories import MAIL_DAY, mail_warehouse, metadata
 
 
-def materialize(data_dir, mail: MailResource, instance):
+def materialize(data_dir, mail: MailResource, instance, run_config=None):
     return dg.materialize([mail_assets.mail_issue], instance=instance, partition_key=MAIL_DAY.isoformat(),
-                          resources={"storage": StorageResource(data_dir=str(data_dir)), "mail": mail})
+                          resources={"storage": StorageResource(data_dir=str(data_dir)), "mail": mail},
+                          run_config=run_config)
 
 
 def test_without_a_server_nothing_is_sent_and_the_run_says_so(tmp_path, instance):
@@ -29,11 +30,13 @@ def test_each_subscriber_is_mailed_once_and_only_counted(tmp_path, instance, smt
     monkeypatch.setenv("HF_DAILY_SMTP_SECURITY", "none")
     monkeypatch.setenv("HF_DAILY_MAIL_FROM", "news@example.org")
     monkeypatch.setenv("HF_DAILY_SITE_URL", "https://example.org/hf-daily/site/")
-    mail = MailResource(**resource_config("mail"))
-    first = metadata(materialize(tmp_path, mail, instance), "mail_issue", [MAIL_DAY])
+    # The environment's settings as run config, the way hf-daily materialize hands them to the job.
+    run_config = {"resources": {"mail": {"config": resource_config("mail")}}}
+    mail = MailResource()
+    first = metadata(materialize(tmp_path, mail, instance, run_config), "mail_issue", [MAIL_DAY])
     assert first == {"days": MAIL_DAY.isoformat(), "configured": True, "server": f"127.0.0.1:{smtp_server.port} (none)",
                      "subscribers": 2, "sent": 1, "skipped": 1, "failed": 0, "already_sent": 0, "uncertain": 0}
-    again = metadata(materialize(tmp_path, mail, instance), "mail_issue", [MAIL_DAY])
+    again = metadata(materialize(tmp_path, mail, instance, run_config), "mail_issue", [MAIL_DAY])
     assert (again["sent"], again["already_sent"], again["skipped"]) == (0, 1, 1)
     [received] = smtp_server.received
     assert f'href="https://example.org/hf-daily/site/{MAIL_DAY}.html"' in received.message.get_body(("html",)).get_content()
