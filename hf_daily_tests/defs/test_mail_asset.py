@@ -49,3 +49,13 @@ def test_a_server_that_is_down_fails_the_asset_with_the_fix(tmp_path, instance):
     mail = MailResource(host="127.0.0.1", port=1, security="none", mail_from="news@example.org")
     with pytest.raises(Exception, match=r"Cannot reach the SMTP server 127\.0\.0\.1:1 \(none\)"):
         materialize(tmp_path, mail, instance)
+
+
+def test_no_setting_of_the_mail_resource_holds_a_secret(monkeypatch):
+    """Run config is shown in the UI and stored with every run: the login stays in the environment."""
+    assert sorted(MailResource.model_fields) == ["host", "mail_from", "port", "security", "timeout_s", "unsubscribe"]
+    monkeypatch.setenv("HF_DAILY_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("HF_DAILY_SMTP_USER", "news-login")
+    monkeypatch.setenv("HF_DAILY_SMTP_PASSWORD", "s3cret-pw")
+    config = resource_config("mail")
+    assert config == {"host": "smtp.example.org"} and "s3cret" not in repr(MailResource(**config))
