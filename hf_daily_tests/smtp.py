@@ -142,7 +142,10 @@ class SmtpServer:
                       and logins.get(auth_data.login.decode()) == auth_data.password.decode())
                 return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
-            kwargs |= {"authenticator": authenticate, "auth_require_tls": tls is None, "auth_required": True}
+            # AUTH only inside STARTTLS when it is offered; without TLS (loopback) it must be allowed in the clear,
+            # and aiosmtpd's check does not count implicit TLS (which is encrypted from the first byte anyway).
+            kwargs |= {"authenticator": authenticate, "auth_require_tls": tls is not None and not implicit_tls,
+                       "auth_required": True}
         self._controller = _BoundController(self._collector, **kwargs)
 
     def __enter__(self) -> SmtpServer:
