@@ -122,19 +122,21 @@ def mail_days(warehouse: Warehouse, days: Sequence[dt.date], layout: DataLayout,
                                          _naive(now()))
                     report.skipped += 1
                     continue
-                mid = message_id(day, reader.email, sender.domain)
+                # A retry keeps the first attempt's Message-ID (claim_send keeps it too).
+                mid = (previous.message_id if previous else None) or message_id(day, reader.email, sender.domain)
                 if down is not None:
                     fail(day, reader.email, mid, len(chosen), (previous.attempts if previous else 0) + 1, str(down))
                     continue
+                # Built before the claim: a mail that cannot be built leaves no 'sending' row behind.
+                message = build_message(
+                    dataclasses.replace(issue, papers=chosen), sender=sender,
+                    to=Address(display_name=plain_text(reader.name), addr_spec=reader.email),
+                    message_id=mid, date=now(), images=images, total=len(issue.papers),
+                    web_url=web_url(day), unsubscribe=unsubscribe)
                 claim = subs.claim_send(con, day, reader.email, mid, len(chosen), _naive(now()))
                 if claim is None:  # claimed since we read the records: another run has it
                     report.already_sent += 1
                     continue
-                message = build_message(
-                    dataclasses.replace(issue, papers=chosen), sender=sender,
-                    to=Address(display_name=plain_text(reader.name), addr_spec=reader.email),
-                    message_id=claim.message_id, date=now(), images=images, total=len(issue.papers),
-                    web_url=web_url(day), unsubscribe=unsubscribe)
                 try:
                     connection.send(message, reader.email)
                 except (RecipientError, ConnectionLost) as exc:
