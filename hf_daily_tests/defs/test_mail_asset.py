@@ -7,6 +7,7 @@ from hf_daily.defs.mail import assets as mail_assets
 from hf_daily.defs.resources import MailResource, StorageResource, resource_config
 from hf_daily.warehouse import subscribers as subs
 from hf_daily_tests.factories import MAIL_DAY, mail_warehouse, metadata
+from hf_daily_tests.smtp import SmtpServer
 
 
 def materialize(data_dir, mail: MailResource, instance, run_config=None):
@@ -59,3 +60,18 @@ def test_no_setting_of_the_mail_resource_holds_a_secret(monkeypatch):
     monkeypatch.setenv("HF_DAILY_SMTP_PASSWORD", "s3cret-pw")
     config = resource_config("mail")
     assert config == {"host": "smtp.example.org"} and "s3cret" not in repr(MailResource(**config))
+
+
+def test_the_login_is_read_from_the_environment_and_recorded_nowhere(tmp_path, instance, monkeypatch):
+    warehouse = mail_warehouse(tmp_path)
+    subs.add_subscriber(warehouse, subs.make_subscriber("alice@example.org"))
+    monkeypatch.setenv("HF_DAILY_SMTP_USER", "news")
+    monkeypatch.setenv("HF_DAILY_SMTP_PASSWORD", "s3cret-pw")
+    with SmtpServer(logins={"news": "s3cret-pw"}) as server:
+        mail = MailResource(host="127.0.0.1", port=server.port, security="none", mail_from="news@example.org")
+        result = materialize(tmp_path, mail, instance)
+        assert [r.login for r in server.received] == ["news"]
+    records = repr([entry.dagster_event or entry.user_message for entry in instance.all_logs(result.run_id)])
+    records += repr(instance.get_run_by_id(result.run_id))
+    assert "s3cret" not in records and "alice" not in records
+    assert metadata(result, "mail_issue", [MAIL_DAY])["sent"] == 1
