@@ -21,7 +21,9 @@ from hf_daily.steps.ingest import contiguous_ranges, import_folder
 from hf_daily.sources.archive import ArchiveFileError
 from hf_daily.translate.cli import add_model_arguments, add_translate_arguments, main_translate, model_flags
 from hf_daily.translate.config import parse_model_spec
+from hf_daily.steps.fields import FIELDS
 from hf_daily.warehouse import Warehouse, WarehouseError, WarehouseLockedError
+from hf_daily.warehouse import subscribers as subs
 from hf_daily.warehouse.views import REPORTS, ensure_views
 
 # Read-only commands wait this long for a run's write lock by default: long enough for a
@@ -273,6 +275,49 @@ def _report(args: argparse.Namespace) -> int:
     return _query(args, REPORTS[args.name][1])
 
 
+def _subscribers(args: argparse.Namespace) -> int:
+    warehouse = Warehouse(DataLayout(args.data_dir).warehouse, lock_timeout=args.wait)
+    try:
+        if args.action == "add":
+            reader = subs.make_subscriber(args.email, args.name, include_fields=args.include_field,
+                                          exclude_fields=args.exclude_field, include_keywords=args.include_keyword,
+                                          exclude_keywords=args.exclude_keyword)
+            known = [f.name for f in FIELDS]
+            unknown = [f for f in reader.include_fields + reader.exclude_fields if f not in known]
+            if unknown:
+                print(f"hf-daily subscribers: no field named {'、'.join(unknown)}; the fields are: {'、'.join(known)}",
+                      file=sys.stderr)
+                return 2
+            new = subs.add_subscriber(warehouse, reader)
+            print(f"{'added' if new else 'updated'} {reader.email}")
+        elif args.action == "remove":
+            found = subs.remove_subscriber(warehouse, args.email, forget=args.forget)
+            if not found:
+                print(f"hf-daily subscribers: no subscriber {args.email}", file=sys.stderr)
+                return 1
+            print(f"{'forgot' if args.forget else 'removed'} {subs.normalize_email(args.email)}")
+        elif args.action == "resend":
+            was = subs.release_send(warehouse, dt.date.fromisoformat(args.day), args.email)
+            if was is None:
+                print(f"hf-daily subscribers: nothing recorded for {args.email} on {args.day}", file=sys.stderr)
+                return 1
+            print(f"{args.email} on {args.day}: was {was}; the next mail run sends it")
+        else:
+            readers = subs.list_subscribers(warehouse, active_only=not args.all)
+            rows = [[r.email, r.name, ", ".join(r.include_fields), ", ".join(r.exclude_fields),
+                     ", ".join(r.include_keywords), ", ".join(r.exclude_keywords), r.active, r.added_at]
+                    for r in readers]
+            write_result(["email", "name", "include_fields", "exclude_fields", "include_keywords",
+                          "exclude_keywords", "active", "added_at"], rows, args.format, max_width=40)
+    except subs.SubscriberError as exc:
+        print(f"hf-daily subscribers: {exc}", file=sys.stderr)
+        return 2
+    except WarehouseError as exc:
+        print(f"hf-daily subscribers: {exc}", file=sys.stderr)
+        return 3
+    return 0
+
+
 def _ui(args: argparse.Namespace) -> int:
     from hf_daily.runner import dagster_home
 
@@ -332,6 +377,31 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser("translate", help="translate a JSON-lines file of papers {id, title, abstract}")
     add_translate_arguments(t)
     t.set_defaults(func=main_translate)
+
+    s = sub.add_parser("subscribers", help="manage who gets the newsletter by mail (see the README's Mail section)")
+    s_sub = s.add_subparsers(dest="action", required=True)
+    s_add = s_sub.add_parser("add", help="add a subscriber, or replace an existing one's name and filters")
+    s_add.add_argument("email")
+    s_add.add_argument("--name", help="shown in the To header")
+    for flag, what in (("include-field", "only papers in this field (repeat, or comma-separate)"),
+                       ("exclude-field", "never papers in this field"),
+                       ("include-keyword", "only papers with this keyword, English or Chinese"),
+                       ("exclude-keyword", "never papers with this keyword")):
+        s_add.add_argument(f"--{flag}", action="append", default=[], metavar="NAME", help=what)
+    s_remove = s_sub.add_parser("remove", help="stop mailing a subscriber (their send history is kept)")
+    s_remove.add_argument("email")
+    s_remove.add_argument("--forget", action="store_true", help="delete the subscriber and their send history")
+    s_list = s_sub.add_parser("list", help="list the subscribers")
+    s_list.add_argument("--all", action="store_true", help="the removed ones too")
+    s_list.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    s_resend = s_sub.add_parser("resend", help="let the next mail run send a day's mail to a subscriber again")
+    s_resend.add_argument("email")
+    s_resend.add_argument("day", help="YYYY-MM-DD")
+    for p in (s_add, s_remove, s_list, s_resend):
+        p.add_argument("--data-dir", default=data_dir)
+        p.add_argument("--wait", type=float, default=READ_WAIT_S, metavar="SECONDS",
+                       help="how long to wait while a run holds the warehouse")
+    s.set_defaults(func=_subscribers)
 
     u = sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this project")
     u.add_argument("--host", default="127.0.0.1")

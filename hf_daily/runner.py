@@ -75,6 +75,7 @@ def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = D
             **(daily_papers or {}), "archive_dir": archive_dir, "base_url": base_url})},
         "translator": {"config": resource_config("translator", translator)},
         "publish": {"config": resource_config("publish")},
+        "mail": {"config": resource_config("mail")},
     }
     run_config = {
         "resources": resources,

@@ -5,6 +5,7 @@ import pytest
 
 from hf_daily_tests.factories import SHARED_API
 from hf_daily_tests.loopback import loopback  # noqa: F401 (the fixture, for every test folder)
+from hf_daily_tests.smtp import smtp_server  # noqa: F401 (the fixture, for every test folder)
 from hf_daily_tests.tiny_models import build_tiny_causal_lm
 
 

@@ -200,3 +200,45 @@ ABSTRACTS = [
         ["reward models", "agent planning", "video diffusion", "tokenizers", "data mixtures", "distillation"]
     )
 ]
+
+
+# --- mail ----------------------------------------------------------------------------------------
+
+MAIL_DAY = dt.date(2025, 12, 26)
+# A title that tries everything: markup, an entity, and a line break that would start a new header.
+HOSTILE_TITLE = 'Evil <script>alert("x")</script> & Co\r\nBcc: victim@example.org'
+HOSTILE_TITLE_ZH = '恶意<script>alert(1)</script>标题 & 换行\nBcc: victim@example.org'
+# (paper, upvotes, title, title_zh, fields, en keywords, zh keywords): in the issue's order, by upvotes.
+MAIL_PAPERS = [
+    ("2512.00001", 30, HOSTILE_TITLE, HOSTILE_TITLE_ZH, ["多模态"], ["diffusion"], ["扩散"]),
+    ("2512.00002", 20, "Agents that plan", "会规划的智能体", ["智能体"], ["LLM agents", "planning"], ["智能体"]),
+    ("2512.00003", 10, "Speech at scale", "大规模语音", ["语音"], ["speech recognition"], ["语音识别"]),
+]
+
+
+def mail_warehouse(data_dir: Path, day: dt.date = MAIL_DAY) -> wh.Warehouse:
+    """A warehouse holding one day of three translated papers with fields and keywords (MAIL_PAPERS), and the
+    day's two charts as small PNGs, for the mail channel."""
+    from PIL import Image
+
+    warehouse = wh.Warehouse(data_dir / "warehouse.duckdb")
+    with warehouse.connect() as con:
+        for rank, (pid, upvotes, title, title_zh, fields, en, zh) in enumerate(MAIL_PAPERS, 1):
+            con.execute("INSERT INTO papers (day, paper_id, rank, title, abstract, hf_url, arxiv_url, upvotes, "
+                        "num_comments) VALUES (?, ?, ?, ?, 'abstract', ?, ?, ?, 0)",
+                        [day, pid, rank, title, f"https://huggingface.co/papers/{pid}", f"https://arxiv.org/abs/{pid}",
+                         upvotes])
+            con.execute("INSERT INTO paper_translations VALUES (?, ?, ?, ?, 'test')",
+                        [day, pid, title_zh, f"{title_zh}的摘要。"])
+            con.execute("INSERT INTO authors VALUES (?, ?, 1, 'Ada <b>Lovelace</b>', NULL)", [day, pid])
+            for field in fields:
+                con.execute("INSERT INTO paper_fields VALUES (?, ?, ?)", [day, pid, field])
+            for lang, words in (("en", en), ("zh", zh)):
+                for i, word in enumerate(words, 1):
+                    con.execute("INSERT INTO paper_keywords VALUES (?, ?, ?, ?, 'hf', ?)", [day, pid, lang, word, i])
+        con.execute("INSERT INTO hot_fields VALUES (?, 1, '多模态', 1), (?, 2, '智能体', 1)", [day, day])
+    charts = data_dir / "charts" / day.isoformat()
+    charts.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (120, 60), (31, 58, 147)).save(charts / "trend.png")
+    Image.new("RGB", (100, 50), (228, 87, 46)).save(charts / "wordcloud.png")
+    return warehouse

@@ -259,3 +259,38 @@ def test_abstract_units_come_from_the_environment_and_a_flag_overrides_them(monk
     assert resources.resource_config("translator", {"abstract_units": "sentences"})["abstract_units"] == "sentences"
     monkeypatch.delenv("HF_DAILY_TRANSLATOR_ABSTRACT_UNITS")
     assert resources.default_resources()["translator"].abstract_units == "sentences"
+
+
+# --- hf-daily subscribers ------------------------------------------------------------------------
+
+def test_subscribers_are_added_listed_changed_and_removed(capsys, tmp_path):
+    folder = str(tmp_path)
+    assert run(capsys, "subscribers", "add", "Alice@Example.org", "--name", "Alice", "--data-dir", folder,
+               "--include-field", "智能体,多模态", "--exclude-keyword", "robots")[0] == 0
+    assert run(capsys, "subscribers", "add", "bob@example.org", "--include-keyword", "扩散", "--data-dir", folder) == \
+        (0, "added bob@example.org\n", "")
+    code, out, _ = run(capsys, "subscribers", "list", "--format", "json", "--data-dir", folder)
+    listed = json.loads(out)
+    assert [(s["email"], s["include_fields"], s["exclude_keywords"], s["include_keywords"]) for s in listed] == [
+        ("alice@example.org", "智能体, 多模态", "robots", ""), ("bob@example.org", "", "", "扩散")]
+    # Adding again replaces the filters.
+    assert run(capsys, "subscribers", "add", "alice@example.org", "--data-dir", folder)[1] == "updated alice@example.org\n"
+    assert run(capsys, "subscribers", "remove", "BOB@example.org", "--data-dir", folder)[1] == "removed bob@example.org\n"
+    code, out, _ = run(capsys, "subscribers", "list", "--format", "csv", "--data-dir", folder)
+    assert [r["email"] for r in csv.DictReader(io.StringIO(out))] == ["alice@example.org"]
+    assert json.loads(run(capsys, "subscribers", "list", "--all", "--format", "json", "--data-dir", folder)[1])[0][
+        "include_fields"] == ""
+    assert run(capsys, "subscribers", "remove", "bob@example.org", "--forget", "--data-dir", folder)[0] == 0
+    assert len(json.loads(run(capsys, "subscribers", "list", "--all", "--format", "json", "--data-dir", folder)[1])) == 1
+
+
+def test_subscribers_bad_input_is_explained(capsys, tmp_path):
+    folder = str(tmp_path)
+    code, _, err = run(capsys, "subscribers", "add", "not-an-address", "--data-dir", folder)
+    assert code == 2 and "is not an e-mail address like reader@example.org" in err
+    code, _, err = run(capsys, "subscribers", "add", "a@example.org", "--include-field", "魔法", "--data-dir", folder)
+    assert code == 2 and "no field named 魔法; the fields are: 大语言模型、多模态" in err
+    code, _, err = run(capsys, "subscribers", "remove", "nobody@example.org", "--data-dir", folder)
+    assert code == 1 and "no subscriber nobody@example.org" in err
+    code, _, err = run(capsys, "subscribers", "resend", "nobody@example.org", "2025-12-26", "--data-dir", folder)
+    assert code == 1 and "nothing recorded for nobody@example.org on 2025-12-26" in err

@@ -5,6 +5,7 @@ from pydantic import Field
 
 from hf_daily.channels.git_repo import GitTarget
 from hf_daily.channels.git_repo.git import DEFAULT_AUTHOR
+from hf_daily.channels.mail.smtp import SmtpSettings
 from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
 from hf_daily.sources.archive import ArchiveSource
 from hf_daily.sources.client import DailyPapersClient
@@ -142,6 +143,24 @@ class GitPublishResource(dg.ConfigurableResource):
         return GitTarget(repo=self.repo, branch=self.branch, author=self.author, site_branch=self.site_branch,
                          token=os.environ.get("HF_DAILY_PUBLISH_TOKEN") or None,
                          ssh_key=os.environ.get("HF_DAILY_PUBLISH_SSH_KEY") or None)
+class MailResource(dg.ConfigurableResource):
+    """The SMTP server the mail channel sends through. The login is HF_DAILY_SMTP_USER and
+    HF_DAILY_SMTP_PASSWORD, read from the environment when sending and never part of this config."""
+
+    host: str = Field(default="", description="SMTP server, e.g. smtp.example.org. Empty: no mail is sent.")
+    port: int = Field(default=0, description="Its port; 0: the standard one (587 starttls, 465 ssl, 25 none).")
+    security: str = Field(default="starttls", description="'starttls', 'ssl', or 'none' (a server on this machine).")
+    mail_from: str = Field(default="", description="The sender, 'news@example.org' or 'Name <news@example.org>'.")
+    unsubscribe: str = Field(default="", description="A mailto: or https: address for List-Unsubscribe and the footer.")
+    timeout_s: float = Field(default=30.0, description="Timeout of each exchange with the server.")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host.strip())
+
+    def settings(self) -> SmtpSettings:
+        return SmtpSettings(host=self.host, mail_from=self.mail_from, port=self.port, security=self.security,
+                            timeout_s=self.timeout_s)
 
 
 # The resources' own settings in the environment (the translator's are hf_daily.translate.config.ENVIRONMENT).
@@ -151,7 +170,12 @@ ENVIRONMENT = {
     "translator": {"retranslate_flagged_with": "HF_DAILY_RETRANSLATE_FLAGGED_WITH"},
     "publish": {"repo": "HF_DAILY_PUBLISH_REPO", "branch": "HF_DAILY_PUBLISH_BRANCH", "author": "HF_DAILY_PUBLISH_AUTHOR",
                 "site_branch": "HF_DAILY_PUBLISH_SITE_BRANCH"},
+    "mail": {"host": "HF_DAILY_SMTP_HOST", "port": "HF_DAILY_SMTP_PORT", "security": "HF_DAILY_SMTP_SECURITY",
+             "mail_from": "HF_DAILY_MAIL_FROM", "unsubscribe": "HF_DAILY_MAIL_UNSUBSCRIBE"},
 }
+
+
+_WHOLE_NUMBERS = {"mail": ("port",)}
 
 
 def resource_config(name: str, flags: dict | None = None) -> dict:
@@ -161,6 +185,13 @@ def resource_config(name: str, flags: dict | None = None) -> dict:
                 if os.environ.get(variable, "").strip()}
     if name == "translator":
         settings = translator_settings(settings)
+    for key in _WHOLE_NUMBERS.get(name, ()):
+        if key in settings:
+            # Run config is checked against the fields' types, and the environment holds text.
+            try:
+                settings[key] = int(settings[key])
+            except ValueError:
+                raise ValueError(f"{ENVIRONMENT[name][key]}={settings[key]!r} is not a whole number") from None
     return settings | {key: value for key, value in (flags or {}).items() if value is not None}
 
 
@@ -171,6 +202,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
         "daily_papers": DailyPapersResource(**resource_config("daily_papers")),
         "translator": TranslatorResource(**resource_config("translator")),
         "publish": GitPublishResource(**resource_config("publish")),
+        "mail": MailResource(**resource_config("mail")),
     }
 
 

@@ -132,6 +132,33 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         ("path", "VARCHAR NOT NULL", "Where the Markdown file was written."),
         ("markdown", "VARCHAR NOT NULL", "The issue's Markdown."),
     ]),
+    _table("subscribers", "The mail channel's readers (hf-daily subscribers add|remove|list), each with optional filters.",
+           ["email"], [
+               ("email", "VARCHAR NOT NULL", "The reader's address, lower-cased: the subscriber's key."),
+               ("name", "VARCHAR", "How the mail greets and addresses them (the To header's display name)."),
+               ("include_fields", "VARCHAR[] NOT NULL", "Fields (paper_fields) to receive; empty: every field."),
+               ("exclude_fields", "VARCHAR[] NOT NULL", "Fields never to receive, even when included otherwise."),
+               ("include_keywords", "VARCHAR[] NOT NULL",
+                "Keywords (paper_keywords, English or Chinese, any case) to receive; empty: every keyword."),
+               ("exclude_keywords", "VARCHAR[] NOT NULL", "Keywords never to receive."),
+               ("active", "BOOLEAN NOT NULL", "False once removed: no more mail, the send history kept."),
+               ("added_at", "TIMESTAMP NOT NULL", "When first added (UTC)."),
+               ("updated_at", "TIMESTAMP NOT NULL", "When last added, changed or removed (UTC)."),
+           ], per_day=False),
+    _table("mail_sends", "Each day's mail to each subscriber: claimed before sending, so no day is sent twice.",
+           ["day", "email"], [
+               _DAY,
+               ("email", "VARCHAR NOT NULL", "The subscriber (see subscribers)."),
+               ("message_id", "VARCHAR", "The mail's Message-ID header, kept from the first attempt on; NULL when skipped."),
+               ("status", "VARCHAR NOT NULL",
+                "'sending' (claimed, the server's answer not yet recorded), 'sent', 'failed' (retried next run) "
+                "or 'skipped' (the filters left no paper that day)."),
+               ("papers", "INTEGER NOT NULL", "Papers in this subscriber's mail."),
+               ("error", "VARCHAR", "Why the last attempt failed (the server's answer), else NULL."),
+               ("attempts", "INTEGER NOT NULL", "Attempts to send so far."),
+               ("sent_at", "TIMESTAMP", "When the server accepted the mail (UTC)."),
+               ("updated_at", "TIMESTAMP NOT NULL", "When the status last changed (UTC)."),
+           ], per_day=False),
 ]}
 
 
