@@ -143,6 +143,8 @@ class GitPublishResource(dg.ConfigurableResource):
         return GitTarget(repo=self.repo, branch=self.branch, author=self.author, site_branch=self.site_branch,
                          token=os.environ.get("HF_DAILY_PUBLISH_TOKEN") or None,
                          ssh_key=os.environ.get("HF_DAILY_PUBLISH_SSH_KEY") or None)
+
+
 class MailResource(dg.ConfigurableResource):
     """The SMTP server the mail channel sends through. The login is HF_DAILY_SMTP_USER and
     HF_DAILY_SMTP_PASSWORD, read from the environment when sending and never part of this config."""
