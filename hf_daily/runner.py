@@ -17,6 +17,7 @@ from hf_daily.defs.resources import resource_config
 # Settings of the Dagster instance, read from the environment when hf-daily writes dagster.yaml.
 POSTGRES_URL_ENV = "HF_DAILY_DAGSTER_POSTGRES_URL"
 MAX_CONCURRENT_RUNS_ENV = "HF_DAILY_MAX_CONCURRENT_RUNS"
+POSTGRES_SCHEME = "postgresql+psycopg2://"
 # Runs the daemon starts at once: each loads its own translation model, so a handful on one machine.
 DEFAULT_MAX_CONCURRENT_RUNS = 4
 # A dagster.yaml that starts with this line is hf-daily's and is rewritten when the settings change.
@@ -81,9 +82,14 @@ telemetry:
 def instance_settings() -> dict:
     """instance_yaml's arguments from the environment, with a clear error for a bad value."""
     url = os.environ.get(POSTGRES_URL_ENV, "").strip()
-    if url and not url.startswith(("postgresql://", "postgresql+psycopg2://")):
-        raise ValueError(f"{POSTGRES_URL_ENV} must be a PostgreSQL URL, postgresql://USER:PASSWORD@HOST:PORT/DATABASE "
-                         "(or unset it to keep Dagster's runs in SQLite under DAGSTER_HOME)")
+    if url and not url.startswith(POSTGRES_SCHEME):
+        # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3; dagster-postgres brings psycopg2. The URL
+        # holds a password: the message never repeats it.
+        hint = f" (it names no driver: begin it with {POSTGRES_SCHEME} in place of {url.split('://', 1)[0]}://)" \
+            if url.startswith(("postgresql://", "postgres://")) else ""
+        raise ValueError(f"{POSTGRES_URL_ENV} must be a PostgreSQL URL for the psycopg2 driver, "
+                         f"{POSTGRES_SCHEME}USER:PASSWORD@HOST:PORT/DATABASE{hint}; "
+                         "or unset it to keep Dagster's runs in SQLite under DAGSTER_HOME")
     text = os.environ.get(MAX_CONCURRENT_RUNS_ENV, "").strip()
     try:
         runs = int(text) if text else DEFAULT_MAX_CONCURRENT_RUNS

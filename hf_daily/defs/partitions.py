@@ -1,6 +1,7 @@
 """The daily partitions, and the arguments every daily asset shares."""
 
 import datetime as dt
+import os
 
 import dagster as dg
 
@@ -11,7 +12,22 @@ daily_partitions = dg.DailyPartitionsDefinition(start_date=FIRST_DAY.isoformat()
 # A backfill runs as runs of at most this many days each, which the run queue runs several at once; a
 # shorter range is one run. A run's start-up (its process, the model) costs far more than a day's work
 # for the steps that do not translate, so a run covers days, not one.
-DAYS_PER_BACKFILL_RUN = 7
+DEFAULT_DAYS_PER_BACKFILL_RUN = 7
+DAYS_PER_BACKFILL_RUN_ENV = "HF_DAILY_BACKFILL_DAYS_PER_RUN"
+
+
+def days_per_backfill_run() -> int:
+    """DEFAULT_DAYS_PER_BACKFILL_RUN, or HF_DAILY_BACKFILL_DAYS_PER_RUN (more for fast translation servers)."""
+    text = os.environ.get(DAYS_PER_BACKFILL_RUN_ENV, "").strip()
+    if not text:
+        return DEFAULT_DAYS_PER_BACKFILL_RUN
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{DAYS_PER_BACKFILL_RUN_ENV}={text!r}: write how many days one run of a backfill covers, "
+                         f"a whole number of 1 or more (default {DEFAULT_DAYS_PER_BACKFILL_RUN})")
+    return int(text)
+
+
+DAYS_PER_BACKFILL_RUN = days_per_backfill_run()
 backfill_policy = dg.BackfillPolicy.multi_run(max_partitions_per_run=DAYS_PER_BACKFILL_RUN)
 
 # DuckDB has one writer: the steps that hold the warehouse queue in this pool, whose limit the
