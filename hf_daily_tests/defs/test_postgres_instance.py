@@ -4,10 +4,10 @@ A real PostgreSQL server (Debian's, as the `postgres` user, on 127.0.0.1 and a f
 instance hf-daily writes for HF_DAILY_DAGSTER_POSTGRES_URL, `dagster-daemon run` and
 `dagster-webserver` as separate processes (as docs/deploy.md deploys them). A backfill of 6 days,
 launched through the webserver's GraphQL API as the UI launches it, runs as three runs of 2 days
-(HF_DAILY_BACKFILL_DAYS_PER_RUN=2, to keep the work small) at once; the test checks that the runs
-overlapped, that every run succeeded,
-that the steps holding the warehouse never overlapped (the "duckdb" pool of one), and that the
-warehouse equals what one run of the whole range writes. The browser then opens the backfill's page.
+(HF_DAILY_BACKFILL_DAYS_PER_RUN=2, to keep the work small) at once. The tests check that the runs
+overlapped, that every run succeeded, that the steps holding the warehouse never overlapped (the
+"duckdb" pool of one), that the warehouse equals what one run of the whole range writes, and that
+the backfill's page in the browser shows the runs.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ FIRST = dt.date(2025, 12, 1)
 DAYS_PER_RUN = 2
 DAYS = [FIRST + dt.timedelta(days=i) for i in range(3 * DAYS_PER_RUN)]
 STARTUP_S = 150
-BACKFILL_S = 480
+BACKFILL_S = 900  # a deadline, not a wait: on a quiet 2-core machine it takes a few minutes
 LOCKED = "is locked by another process"
 
 if not PG_BINS:
@@ -268,7 +268,11 @@ def backfill(tmp_path_factory, tiny_causal_lm, archive):
         deployment = Deployment(folder, postgres, tiny_causal_lm, archive)
         wait_until(deployment.loaded, STARTUP_S, "the webserver did not load hf_daily", deployment.log_tail)
         wait_until(deployment.daemon_ready, STARTUP_S, "the daemon did not report healthy", deployment.log_tail)
-        keys = [n["assetKey"] for n in deployment.graphql("{ assetNodes { assetKey { path } } }")["assetNodes"]]
+        # Every asset up to the issue; the delivery channels add minutes of work on 2 cores and nothing to
+        # what is checked here (test_ui_browser backfills them).
+        nodes = deployment.graphql("{ assetNodes { assetKey { path } groupName } }")["assetNodes"]
+        keys = [n["assetKey"] for n in nodes if n["groupName"] != "delivery"]
+        assert len(keys) < len(nodes)
         launched = deployment.graphql(LAUNCH, params={
             "assetSelection": keys, "partitionNames": [d.isoformat() for d in DAYS], "fromFailure": False,
         })["launchPartitionBackfill"]
@@ -295,13 +299,6 @@ def backfill(tmp_path_factory, tiny_causal_lm, archive):
                 "messages": [e.user_message for e in instance.all_logs(r.dagster_run.run_id)],
             } for r in records]
             claimed = instance.event_log_storage.get_concurrency_info(DUCKDB_POOL).claimed_slots
-        # DEBUG
-        import shutil as _sh
-        _sh.rmtree("/tmp/pgdebug", ignore_errors=True); Path("/tmp/pgdebug").mkdir()
-        for f in folder.glob("*.log"): _sh.copy(f, "/tmp/pgdebug")
-        t0 = min(r["start"] for r in runs)
-        Path("/tmp/pgdebug/runs.json").write_text(json.dumps([{"run": r["run_id"][:8], "start": r["start"] - t0, "end": r["end"] - t0,
-            "steps": {k: (a - t0, b - t0) for k, (a, b) in r["steps"].items()}} for r in runs], indent=1) + f"\nwall {wall_s}")
         yield {"id": backfill_id, "status": status, "runs": runs, "wall_s": wall_s, "claimed": claimed,
                "deployment": deployment, "folder": folder}
     finally:
@@ -336,11 +333,11 @@ def test_a_long_backfill_runs_as_several_concurrent_runs_that_all_succeed(backfi
 
 
 def test_steps_holding_the_warehouse_never_overlap_across_runs(backfill):
-    pooled = {node.name for node in defs.resolve_job_def("daily_issue_job").graph.nodes
-              if node.definition.pool == DUCKDB_POOL}
-    assert "paper_translations" not in pooled and "raw_responses" in pooled
+    pools = {node.name: node.definition.pool for node in defs.resolve_job_def("daily_issue_job").graph.nodes}
+    [steps] = {frozenset(r["steps"]) for r in backfill["runs"]}  # every run ran the same steps
+    pooled = {key for key in steps if pools[key] == DUCKDB_POOL}
+    assert "paper_translations" in steps - pooled and {"raw_responses", "newsletter_issue"} <= pooled
     intervals = [(r["run_id"], key, span) for r in backfill["runs"] for key, span in r["steps"].items() if key in pooled]
-    assert len(intervals) == 3 * len(pooled)
     clashes = [(a[:2], b[:2]) for i, a in enumerate(intervals) for b in intervals[i + 1:] if overlap(a[2], b[2]) > 0]
     assert not clashes
 
