@@ -101,7 +101,7 @@ def instance_settings() -> dict:
     return {"postgres": bool(url), "max_concurrent_runs": runs}
 
 
-# One machine, SQLite: what dagster_home writes when no HF_DAILY_DAGSTER_* setting is made.
+# One machine, SQLite: what dagster_home writes when neither setting is made.
 INSTANCE_YAML = instance_yaml()
 
 
