@@ -7,8 +7,10 @@ import json
 import os
 
 import duckdb
+import pytest
 
 from hf_daily import cli
+from hf_daily.defs import partitions
 from hf_daily.warehouse import views as analytics
 from hf_daily_tests.factories import api_item, materialize_days, metadata, table_snapshot, write_archive
 
@@ -99,3 +101,31 @@ def test_import_then_materialize_the_imported_days(tmp_path, tiny_causal_lm, cap
         assert con.execute("SELECT count(DISTINCT day) FROM raw_responses").fetchone() == (3,)
     finally:
         con.close()
+
+
+def test_a_range_longer_than_a_backfill_run_is_still_one_run_from_the_command_line(tmp_path, tiny_causal_lm, instance):
+    # The backfill policy splits the UI's backfills into runs of DAYS_PER_BACKFILL_RUN days; a range run of
+    # `hf-daily materialize START END` is one run whatever its length.
+    start, end = dt.date(2025, 12, 15), dt.date(2025, 12, 23)  # 9 days, more than 7
+    archive = tmp_path / "archive"
+    write_archive(archive, start, [api_item("2512.00001", "Agents")])
+    write_archive(archive, end, [api_item("2512.00002", "Robots")])
+    [run] = materialize_days(tmp_path / "data", archive, tiny_causal_lm, instance, start, end)
+    assert run.dagster_run.tags["dagster/asset_partition_range_end"] == end.isoformat()
+    assert metadata(run, "paper_translations")["days"] == "2025-12-15 .. 2025-12-23 (9 days)"
+    con = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT day, paper_count FROM newsletter_issues ORDER BY day").fetchall() == [
+            (start + dt.timedelta(days=i), 1 if i in (0, 8) else 0) for i in range(9)]
+    finally:
+        con.close()
+
+
+def test_days_per_backfill_run_comes_from_the_environment_with_a_clear_error(monkeypatch):
+    monkeypatch.delenv(partitions.DAYS_PER_BACKFILL_RUN_ENV, raising=False)
+    assert partitions.days_per_backfill_run() == partitions.DEFAULT_DAYS_PER_BACKFILL_RUN == 7
+    monkeypatch.setenv(partitions.DAYS_PER_BACKFILL_RUN_ENV, "30")
+    assert partitions.days_per_backfill_run() == 30
+    monkeypatch.setenv(partitions.DAYS_PER_BACKFILL_RUN_ENV, "0")
+    with pytest.raises(ValueError, match="HF_DAILY_BACKFILL_DAYS_PER_RUN='0': write how many days"):
+        partitions.days_per_backfill_run()

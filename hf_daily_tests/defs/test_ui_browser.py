@@ -366,7 +366,7 @@ def test_backfill_three_days_from_the_asset_graph(page, dagster_dev):
     assert "backfill" in toast.lower(), toast
     backfill = wait_for_backfill(dagster_dev, lambda b: b["runs"] and b["runs"][0]["status"] in ("SUCCESS", "FAILURE"))
     assert backfill["partitionNames"] == ["2025-12-25", "2025-12-26", "2025-12-27"]
-    # BackfillPolicy.single_run(): one run for the three days.
+    # BackfillPolicy.multi_run(max_partitions_per_run=7): one run for the three days.
     [run] = backfill["runs"]
     wait_for_run(dagster_dev, run["runId"])
 

@@ -6,8 +6,11 @@ from hf_daily.defs.partitions import daily_asset, partition_days
 from hf_daily.defs.resources import StorageResource, TranslatorResource
 
 
+# Outside the DuckDB pool: translating takes hours where writing takes seconds, and the step opens the
+# warehouse only to read the day and to keep each batch (waiting for DuckDB's lock, StorageResource.lock_timeout_s),
+# so concurrent runs translate at once.
 @daily_asset(
-    group_name="translation",
+    pool=None, group_name="translation",
     deps=["papers"], kinds={"duckdb", "transformers"}, metadata=table_metadata("paper_translations"),
     check_specs=[
         dg.AssetCheckSpec("every_paper_translated", asset="paper_translations",
