@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from hf_daily.runner import INSTANCE_YAML
+from hf_daily.runner import INSTANCE_YAML, POSTGRES_SCHEME, instance_yaml
 from hf_daily.translate import TranslatorConfig, load_translator
 from hf_daily.translate.config import translator_settings
 
@@ -98,6 +98,8 @@ def test_the_compose_translator_settings_make_a_translator_for_the_server_it_def
     assert "HF_DAILY_TRANSLATOR_MODEL=qwen2.5-7b-instruct" in (DEPLOY / "docker-compose.yml").read_text()
     # The password comes from the environment, never from the file.
     assert "${POSTGRES_PASSWORD:?" in services["daemon"]["environment"]["HF_DAILY_DAGSTER_POSTGRES_URL"]
+    # The driver the runner asks for: a bare postgresql:// would fail at the daemon's start.
+    assert services["daemon"]["environment"]["HF_DAILY_DAGSTER_POSTGRES_URL"].startswith(POSTGRES_SCHEME)
 
 
 def test_the_instance_file_is_valid_for_this_dagster_and_keeps_hf_dailys_own_settings():
@@ -113,6 +115,8 @@ def test_the_instance_file_is_valid_for_this_dagster_and_keeps_hf_dailys_own_set
         return big == small
 
     assert contains(config, yaml.safe_load(INSTANCE_YAML))
+    # The very instance hf-daily writes for PostgreSQL, so the two cannot drift apart.
+    assert yaml.safe_load((DEPLOY / "dagster.yaml").read_text()) == yaml.safe_load(instance_yaml(postgres=True))
     assert "deploy/dagster.yaml /opt/dagster/home/dagster.yaml" in (DEPLOY / "Dockerfile").read_text()
 
 
