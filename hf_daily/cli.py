@@ -17,6 +17,7 @@ import duckdb
 
 from hf_daily.core.constants import PAGE_SIZE
 from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
+from hf_daily.core.weeks import weeks_between
 from hf_daily.steps.ingest import contiguous_ranges, import_folder
 from hf_daily.sources.archive import ArchiveFileError
 from hf_daily.translate.cli import add_model_arguments, add_translate_arguments, main_translate, model_flags
@@ -73,6 +74,28 @@ def _materialize(args: argparse.Namespace) -> int:
         last = end or start
         print(f"done: {len(results)} run(s); issue at {DataLayout(args.data_dir).issue(last)}")
     return 1 if failed else 0
+
+
+def _weekly(args: argparse.Namespace) -> int:
+    from hf_daily.runner import materialize_weeks, parse_day
+
+    start = parse_day(args.start)
+    end = parse_day(args.end) if args.end else start
+    result = materialize_weeks(start, end, data_dir=args.data_dir, archive_dir=args.archive, raise_on_error=False)
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data.error:
+            print(f"error in {event.step_key}: {_root_cause(event.step_failure_data.error)}", file=sys.stderr)
+    if not result.success:
+        return 1
+    for check in result.get_asset_check_evaluations():
+        if not check.passed:
+            print(f"warning: {check.check_name} failed: "
+                  f"{json.dumps(check.metadata['differences'].value, ensure_ascii=False)}", file=sys.stderr)
+    weeks = weeks_between(start, end)
+    layout = DataLayout(args.data_dir)
+    print(f"done: {len(weeks)} weekly digest(s); the last at {layout.weekly_issue(weeks[-1])}, "
+          f"{layout.weekly_page(weeks[-1])}; feed {layout.weekly_feed}")
+    return 0
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -347,6 +370,15 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--per-day", action="store_true", help="one run per day instead of one run for the range")
     _add_translator_arguments(m)
     m.set_defaults(func=_materialize)
+
+    w = sub.add_parser("weekly", help="make the weekly digests of the weeks holding a day or a range of days "
+                                      "(materialize the days first)")
+    w.add_argument("start", help="a day of the first week, YYYY-MM-DD")
+    w.add_argument("end", nargs="?", help="a day of the last week, YYYY-MM-DD")
+    w.add_argument("--archive", help="cross-check the weeks against YYYY-Www.json files in this folder, if any, "
+                                     "instead of the API")
+    w.add_argument("--data-dir", default=data_dir)
+    w.set_defaults(func=_weekly)
 
 
     def read_options(p: argparse.ArgumentParser) -> None:

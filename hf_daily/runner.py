@@ -11,6 +11,7 @@ import dagster as dg
 from hf_daily.core.constants import FIRST_DAY
 from hf_daily.core.files import write_atomically
 from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
+from hf_daily.core.weeks import week_name, weeks_between
 from hf_daily.definitions import defs
 from hf_daily.defs.resources import resource_config
 
@@ -156,6 +157,24 @@ def parse_day(text: str) -> dt.date:
     return day
 
 
+# Step-level DEBUG events drown the progress lines people watch during a long run.
+_QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
+def _resources(data_dir: str, archive_dir: str | None, base_url: str | None, daily_papers: dict | None,
+               translator: dict | None = None) -> dict:
+    # Run config replaces a resource's configuration whole: each is given in full, the environment's
+    # settings under the caller's, so that a flag never drops a setting it does not name.
+    return {
+        "storage": {"config": resource_config("storage", {"data_dir": data_dir})},
+        "daily_papers": {"config": resource_config("daily_papers", {
+            **(daily_papers or {}), "archive_dir": archive_dir, "base_url": base_url})},
+        "translator": {"config": resource_config("translator", translator)},
+        "publish": {"config": resource_config("publish")},
+        "mail": {"config": resource_config("mail")},
+    }
+
+
 def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = DEFAULT_DATA_DIR, archive_dir: str | None = None,
                 refresh: bool = False, per_day: bool = False, translator: dict | None = None,
                 raise_on_error: bool = True, instance: dg.DagsterInstance | None = None,
@@ -169,21 +188,10 @@ def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = D
     end = end or start
     if end < start:
         raise ValueError(f"the range ends ({end}) before it starts ({start})")
-    # Run config replaces a resource's configuration whole: each is given in full, the environment's
-    # settings under the caller's, so that a flag never drops a setting it does not name.
-    resources = {
-        "storage": {"config": resource_config("storage", {"data_dir": data_dir})},
-        "daily_papers": {"config": resource_config("daily_papers", {
-            **(daily_papers or {}), "archive_dir": archive_dir, "base_url": base_url})},
-        "translator": {"config": resource_config("translator", translator)},
-        "publish": {"config": resource_config("publish")},
-        "mail": {"config": resource_config("mail")},
-    }
     run_config = {
-        "resources": resources,
+        "resources": _resources(data_dir, archive_dir, base_url, daily_papers, translator),
         "ops": {"raw_responses": {"config": {"refresh": refresh}}},
-        # Step-level DEBUG events drown the progress lines people watch during a long run.
-        "loggers": {"console": {"config": {"log_level": "INFO"}}},
+        **_QUIET,
     }
     job = defs.resolve_job_def("daily_issue_job")
     if instance is None:
@@ -199,3 +207,32 @@ def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = D
             "dagster/asset_partition_range_end": end.isoformat()}
     return [job.execute_in_process(run_config=run_config, instance=instance, tags=tags,
                                    raise_on_error=raise_on_error)]
+
+
+def materialize_weeks(start: dt.date, end: dt.date | None = None, *, data_dir: str = DEFAULT_DATA_DIR,
+                      archive_dir: str | None = None, base_url: str | None = None, daily_papers: dict | None = None,
+                      raise_on_error: bool = True, instance: dg.DagsterInstance | None = None,
+                      ) -> dg.ExecuteInProcessResult:
+    """Make the weekly digests of every week (Monday to Sunday) holding a day of start..end, in one run, from
+    the days already in the warehouse (``materialize`` them first)."""
+    end = end or start
+    if end < start:
+        raise ValueError(f"the range ends ({end}) before it starts ({start})")
+    weeks = weeks_between(start, end)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    if weeks[-1] + dt.timedelta(days=7) > today:
+        raise ValueError(f"the week {week_name(weeks[-1])} ({weeks[-1]} .. {weeks[-1] + dt.timedelta(days=6)}) has not "
+                         "ended yet (UTC): its digest can be made from the Monday after it; end the range a week earlier")
+    if instance is None:
+        with open_instance(data_dir) as owned:
+            return materialize_weeks(start, end, data_dir=data_dir, archive_dir=archive_dir, base_url=base_url,
+                                     daily_papers=daily_papers, raise_on_error=raise_on_error, instance=owned)
+    resources = _resources(data_dir, archive_dir, base_url, daily_papers)
+    run_config = {"resources": {name: resources[name] for name in ("storage", "daily_papers")}, **_QUIET}
+    job = defs.resolve_job_def("weekly_digest_job")
+    if len(weeks) == 1:
+        return job.execute_in_process(run_config=run_config, instance=instance, partition_key=weeks[0].isoformat(),
+                                      raise_on_error=raise_on_error)
+    tags = {"dagster/asset_partition_range_start": weeks[0].isoformat(),
+            "dagster/asset_partition_range_end": weeks[-1].isoformat()}
+    return job.execute_in_process(run_config=run_config, instance=instance, tags=tags, raise_on_error=raise_on_error)

@@ -294,3 +294,30 @@ def test_subscribers_bad_input_is_explained(capsys, tmp_path):
     assert code == 1 and "no subscriber nobody@example.org" in err
     code, _, err = run(capsys, "subscribers", "resend", "nobody@example.org", "2025-12-26", "--data-dir", folder)
     assert code == 1 and "nothing recorded for nobody@example.org on 2025-12-26" in err
+
+
+def test_weekly_makes_the_digests_and_warns_of_a_week_the_api_lists_otherwise(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    analytics_warehouse(tmp_path / "warehouse.duckdb")
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "2025-W52.json").write_text(json.dumps([api_item(pid, f"Paper {pid}") for pid in ("E", "F", "X")]))
+    code, out, err = run(capsys, "weekly", "2025-12-15", "2025-12-28", "--archive", str(archive),
+                         "--data-dir", str(tmp_path))
+    assert code == 0, err
+    assert out.strip().splitlines()[-1] == (
+        f"done: 2 weekly digest(s); the last at {tmp_path}/weekly/2025-W52.md, {tmp_path}/site/2025-W52.html; "
+        f"feed {tmp_path}/site/weekly.xml")
+    assert ('warning: weekly_papers_match_api failed: {"2025-W52": {"missing_from_warehouse": ["X"], '
+            '"not_listed_by_api": ["G"]}}') in err
+    assert (tmp_path / "weekly" / "2025-W51.md").is_file()
+
+
+def test_weekly_refuses_a_week_that_has_not_ended(capsys, tmp_path):
+    today = dt.datetime.now(dt.timezone.utc).date()
+    if today.weekday() == 0:
+        pytest.skip("on a Monday (UTC) every day the command accepts (up to yesterday) lies in a week that has ended")
+    yesterday = (today - dt.timedelta(days=1)).isoformat()
+    with pytest.raises(SystemExit):
+        run(capsys, "weekly", yesterday, "--data-dir", str(tmp_path))
+    assert "has not ended yet (UTC): its digest can be made from the Monday after it" in capsys.readouterr().err

@@ -52,6 +52,32 @@ def _links(paper: IssuePaper) -> str:
     return " · ".join(f"[{label}]({url})" for label, url in ((l, safe_url(u)) for l, u in candidates) if url)
 
 
+def paper_lines(number: int, paper: IssuePaper, featured: str = "") -> list[str]:
+    """A paper's section of an issue or a digest: its titles, upvotes, names, abstract and links. ``featured``
+    (Markdown we wrote) says when it was on Daily Papers; by default, the earlier days it was."""
+    lines = [
+        "---",
+        "",
+        f"## {number}. {escape_markdown(paper.title_zh) or escape_markdown(paper.title)}",
+        "",
+        f"**原标题**：{escape_markdown(paper.title)}",
+        "",
+    ]
+    meta = [f"👍 {int(paper.upvotes)}"]
+    if paper.organization:
+        meta.append(f"机构：{escape_markdown(paper.organization)}")
+    if paper.authors:
+        meta.append(f"作者：{_authors_line(paper.authors)}")
+    if featured:
+        meta.append(featured)
+    elif paper.previously_featured:
+        meta.append("曾于 " + "、".join(d.isoformat() for d in paper.previously_featured) + " 上榜")
+    lines += [" · ".join(meta), ""]
+    lines += [f"**摘要**：{escape_markdown(paper.abstract_zh)}", ""]
+    lines += [_links(paper), ""]
+    return lines
+
+
 def render_issue(issue: Issue) -> str:
     day = issue.day.isoformat()
     lines = [f"# {SITE_TITLE} · {day}", ""]
@@ -71,24 +97,7 @@ def render_issue(issue: Issue) -> str:
     if not issue.papers:
         lines += [NO_PAPERS, ""]
     for number, paper in enumerate(issue.papers, start=1):
-        lines += [
-            "---",
-            "",
-            f"## {number}. {escape_markdown(paper.title_zh) or escape_markdown(paper.title)}",
-            "",
-            f"**原标题**：{escape_markdown(paper.title)}",
-            "",
-        ]
-        meta = [f"👍 {int(paper.upvotes)}"]
-        if paper.organization:
-            meta.append(f"机构：{escape_markdown(paper.organization)}")
-        if paper.authors:
-            meta.append(f"作者：{_authors_line(paper.authors)}")
-        if paper.previously_featured:
-            meta.append("曾于 " + "、".join(d.isoformat() for d in paper.previously_featured) + " 上榜")
-        lines += [" · ".join(meta), ""]
-        lines += [f"**摘要**：{escape_markdown(paper.abstract_zh)}", ""]
-        lines += [_links(paper), ""]
+        lines += paper_lines(number, paper)
     lines += ["---", ""]
     if issue.word_cloud:
         lines += ["## 关键词词云", "", f"![{day} 关键词词云]({quote(issue.word_cloud)})", ""]

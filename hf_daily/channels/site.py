@@ -31,13 +31,19 @@ from hf_daily.core.display import (
     SITE_TITLE,
     TREND_ALT,
     TREND_HEADING,
+    NO_PAPERS_THIS_WEEK,
+    WEEKLY_TITLE,
+    featured_days,
     long_date,
     plain_text,
     safe_url,
+    short_date,
+    week_span,
 )
 from hf_daily.core.files import write_atomically
 from hf_daily.core.layout import DataLayout
 from hf_daily.steps.issue import Issue, IssueSummary, build_issues, read_issue_summaries
+from hf_daily.steps.weekly import WeeklyDigest
 
 
 CSS = """
@@ -102,7 +108,25 @@ _LAYOUT = """<!doctype html>
 </html>
 """
 
+# One paper's card, on the issue's page and the weekly digest's; ``featured`` replaces "曾于 … 上榜".
+_PAPER_CARD = """{% macro paper_card(paper, number, featured="") %}
+<li class="paper" id="paper-{{ number }}">
+<h2><span class="rank">{{ number }}</span>{{ (paper.title_zh or paper.title)|clean }}</h2>
+{% if paper.title_zh %}<p class="original" lang="en">{{ paper.title|clean }}</p>{% endif %}
+<p class="meta">赞 {{ paper.upvotes|int }}
+{%- if paper.organization %} · 机构：{{ paper.organization|clean }}{% endif %}
+{%- if paper.authors %} · 作者：{{ paper.authors[:6]|map("clean")|join(", ") }}{% if paper.authors|length > 6 %} 等 {{ paper.authors|length }} 人{% endif %}{% endif %}
+{%- if featured %} · {{ featured }}{% elif paper.previously_featured %} · 曾于 {{ paper.previously_featured|map("iso")|join("、") }} 上榜{% endif %}</p>
+{% if paper.abstract_zh %}<p class="abstract">{{ paper.abstract_zh|clean }}</p>{% endif %}
+<p class="links">
+{%- for label, url in [("HuggingFace", paper.hf_url), ("arXiv", paper.arxiv_url), ("代码", paper.github_repo), ("项目主页", paper.project_page)] %}
+{%- set href = url|http_href %}{% if href %}<a href="{{ href }}" rel="noopener noreferrer nofollow ugc">{{ label }}</a> {% endif %}
+{%- endfor %}</p>
+</li>
+{% endmacro %}"""
+
 _ISSUE_PAGE = """{% extends "layout.html" %}
+{% from "paper.html" import paper_card %}
 {% block title %}{{ site_title }} · {{ issue.day.isoformat() }}{% endblock %}
 {% block header %}
 <h1>{{ site_title }}</h1>
@@ -132,19 +156,7 @@ _ISSUE_PAGE = """{% extends "layout.html" %}
 {% endif %}
 <ol class="papers">
 {% for paper in issue.papers %}
-<li class="paper" id="paper-{{ loop.index }}">
-<h2><span class="rank">{{ loop.index }}</span>{{ (paper.title_zh or paper.title)|clean }}</h2>
-{% if paper.title_zh %}<p class="original" lang="en">{{ paper.title|clean }}</p>{% endif %}
-<p class="meta">赞 {{ paper.upvotes|int }}
-{%- if paper.organization %} · 机构：{{ paper.organization|clean }}{% endif %}
-{%- if paper.authors %} · 作者：{{ paper.authors[:6]|map("clean")|join(", ") }}{% if paper.authors|length > 6 %} 等 {{ paper.authors|length }} 人{% endif %}{% endif %}
-{%- if paper.previously_featured %} · 曾于 {{ paper.previously_featured|map("iso")|join("、") }} 上榜{% endif %}</p>
-{% if paper.abstract_zh %}<p class="abstract">{{ paper.abstract_zh|clean }}</p>{% endif %}
-<p class="links">
-{%- for label, url in [("HuggingFace", paper.hf_url), ("arXiv", paper.arxiv_url), ("代码", paper.github_repo), ("项目主页", paper.project_page)] %}
-{%- set href = url|http_href %}{% if href %}<a href="{{ href }}" rel="noopener noreferrer nofollow ugc">{{ label }}</a> {% endif %}
-{%- endfor %}</p>
-</li>
+{{ paper_card(paper, loop.index) }}
 {% endfor %}
 </ol>
 {% if issue.word_cloud %}
@@ -180,6 +192,36 @@ _INDEX_PAGE = """{% extends "layout.html" %}
 """
 
 
+_WEEKLY_PAGE = """{% extends "layout.html" %}
+{% from "paper.html" import paper_card %}
+{% block title %}{{ weekly_title }} · {{ digest.name }}{% endblock %}
+{% block header %}
+<h1>{{ weekly_title }} · {{ digest.name }}</h1>
+<p>{{ digest.week|week_span }}</p>
+<p>本周 {{ digest.days|length }} 天共 <strong>{{ digest.paper_count }}</strong> 篇论文</p>
+{% if digest.hot_fields %}
+<ul class="fields" aria-label="热门领域">
+{% for name, n in digest.hot_fields %}<li>{{ name|clean }} {{ n }}</li>{% endfor %}
+</ul>
+{% endif %}
+{% endblock %}
+{% block main %}
+<section>
+{% if digest.keywords_zh %}<p>热门关键词：{% for word, n in digest.keywords_zh %}{{ word|clean }}（{{ n }}）{% if not loop.last %}、{% endif %}{% endfor %}</p>{% endif %}
+{% if digest.keywords_en %}<p lang="en">英文关键词：{% for word, n in digest.keywords_en %}{{ word|clean }} ({{ n }}){% if not loop.last %}, {% endif %}{% endfor %}</p>{% endif %}
+<p class="links">每日一期：{% for day, n in digest.days %}{% if day in pages %}<a href="{{ pages[day] }}">{{ day|short_date }}（{{ n }} 篇）</a>{% else %}{{ day|short_date }}（{{ n }} 篇）{% endif %} {% endfor %}</p>
+<p class="meta">{{ upvotes_note }}</p>
+</section>
+{% if not digest.papers %}<section><p>{{ no_papers_this_week }}</p></section>{% endif %}
+<ol class="papers">
+{% for paper in digest.papers %}
+{{ paper_card(paper, loop.index, featured[paper.paper_id]) }}
+{% endfor %}
+</ol>
+{% endblock %}
+"""
+
+
 def http_href(url: str | None) -> str | None:
     """An absolute http(s) URL, percent-encoded; None for anything else (javascript:, data:, relative)."""
     return safe_url(plain_text(url) if url else None)
@@ -208,13 +250,16 @@ def _groupby_month(issues: Sequence[IssueSummary]):
 
 
 _ENV = jinja2.Environment(
-    loader=jinja2.DictLoader({"layout.html": _LAYOUT, "issue.html": _ISSUE_PAGE, "index.html": _INDEX_PAGE}),
+    loader=jinja2.DictLoader({"layout.html": _LAYOUT, "paper.html": _PAPER_CARD, "issue.html": _ISSUE_PAGE,
+                              "index.html": _INDEX_PAGE, "weekly.html": _WEEKLY_PAGE}),
     autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
 )
 _ENV.filters.update(clean=plain_text, http_href=http_href, local_href=local_href, long_date=long_date,
-                    page_name=page_name, groupby_month=_groupby_month, iso=lambda day: day.isoformat())
+                    page_name=page_name, groupby_month=_groupby_month, iso=lambda day: day.isoformat(),
+                    short_date=short_date, week_span=week_span)
 # The style element must match the policy's hash byte for byte: it goes in as it is.
-_ENV.globals.update(site_title=SITE_TITLE, no_papers=NO_PAPERS, machine_translated=MACHINE_TRANSLATED,
+_ENV.globals.update(site_title=SITE_TITLE, weekly_title=WEEKLY_TITLE, no_papers=NO_PAPERS,
+                    no_papers_this_week=NO_PAPERS_THIS_WEEK, machine_translated=MACHINE_TRANSLATED,
                     trend_heading=TREND_HEADING, trend_alt=TREND_ALT, csp=CONTENT_SECURITY_POLICY, css=Markup(CSS),
                     # The index and the feed lie beside the pages (DataLayout.site).
                     index_href=DataLayout().index.name, feed_href=DataLayout().feed.name)
@@ -226,6 +271,14 @@ def render_issue_page(issue: Issue, *, audio: str | None = None, transcript: str
     links = {name: local_href(p) if p else None
              for name, p in (("audio", audio), ("transcript", transcript), ("poster", poster), ("markdown", markdown))}
     return _ENV.get_template("issue.html").render(issue=issue, **links)
+
+
+def render_weekly_page(digest: WeeklyDigest, pages: dict[dt.date, str], upvotes_note: str) -> str:
+    """A weekly digest's page; ``pages``: the week's daily pages that exist, relative to this one."""
+    featured = {pid: featured_days(days) for pid, days in digest.featured_on.items()}
+    return _ENV.get_template("weekly.html").render(
+        digest=digest, pages={day: local_href(href) for day, href in pages.items()}, featured=featured,
+        upvotes_note=upvotes_note)
 
 
 def render_index(issues: Sequence[IssueSummary]) -> str:

@@ -14,3 +14,10 @@ PAGE_SIZE = 50
 
 # The trend chart, and the section about it, cover this many days up to the issue's own.
 TREND_DAYS = 30
+
+# The weekly digest shows this many of the week's papers, by their latest upvotes.
+WEEKLY_TOP_PAPERS = 10
+
+# Upvotes keep growing for a week or so; the refresh schedule fetches each day again 7 days on, and a weekly
+# digest whose days were all fetched at least this long after them is settled.
+SETTLED_AFTER_DAYS = 7

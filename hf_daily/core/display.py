@@ -31,7 +31,9 @@ def safe_url(url: str | None) -> str | None:
 
 # The Chinese text every format shares.
 SITE_TITLE = "Hugging Face 每日论文速递"
+WEEKLY_TITLE = "Hugging Face 每周论文精选"
 NO_PAPERS = "今天没有新论文（周末和节假日通常如此）。"
+NO_PAPERS_THIS_WEEK = "本周没有论文。"
 MACHINE_TRANSLATED = "数据来自 Hugging Face Daily Papers · 中文由机器翻译"
 TREND_HEADING = f"近 {TREND_DAYS} 天论文数"
 TREND_ALT = f"近 {TREND_DAYS} 天每日论文数"
@@ -46,3 +48,21 @@ def weekday(day: dt.date) -> str:
 def long_date(day: dt.date) -> str:
     """2025 年 12 月 26 日 · 星期五: the date as every written format shows it."""
     return f"{day.year} 年 {day.month} 月 {day.day} 日 · {weekday(day)}"
+
+
+def short_date(day: dt.date) -> str:
+    """12 月 26 日: a day inside a week or a month already named."""
+    return f"{day.month} 月 {day.day} 日"
+
+
+def week_span(monday: dt.date) -> str:
+    """2025 年 12 月 22 日至 28 日: the days of a week, as the weekly digest's heading shows them."""
+    sunday = monday + dt.timedelta(days=6)
+    end = f"{sunday.day} 日" if sunday.month == monday.month else short_date(sunday)
+    end = f"{sunday.year} 年 {end}" if sunday.year != monday.year else end
+    return f"{monday.year} 年 {short_date(monday)}至 {end}"
+
+
+def featured_days(days) -> str:
+    """上榜：12 月 22 日、12 月 23 日: the days of a week a paper was on Daily Papers."""
+    return "上榜：" + "、".join(short_date(d) for d in days)

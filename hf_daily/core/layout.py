@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from hf_daily.core.weeks import week_name
+
 DEFAULT_DATA_DIR = "data"
 
 
@@ -67,6 +69,22 @@ class DataLayout:
     @property
     def feed(self) -> Path:
         return self.site / "feed.xml"
+
+    @property
+    def weekly(self) -> Path:
+        return self.root / "weekly"
+
+    def weekly_issue(self, monday: dt.date) -> Path:
+        """The weekly digest in Markdown, named by its ISO week: weekly/2025-W52.md."""
+        return self.weekly / f"{week_name(monday)}.md"
+
+    def weekly_page(self, monday: dt.date) -> Path:
+        """Beside the daily pages (site/2025-W52.html), so the site's relative links hold alike."""
+        return self.site / f"{week_name(monday)}.html"
+
+    @property
+    def weekly_feed(self) -> Path:
+        return self.site / "weekly.xml"
 
     def audio(self, day: dt.date) -> Path:
         return self.root / "audio" / f"{day.isoformat()}.mp3"

@@ -1,8 +1,11 @@
 import dagster as dg
 
+from hf_daily.defs.weekly.assets import GROUP as WEEKLY_GROUP
+
 daily_issue_job = dg.define_asset_job(
     "daily_issue_job",
-    selection=dg.AssetSelection.all(),
+    # The weekly digest is on weekly partitions: weekly_digest_job (defs/weekly) makes it.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(WEEKLY_GROUP),
     description="Fetch, normalize, translate and publish one day (or a range of days in one run).",
 )
 

@@ -14,10 +14,11 @@ import datetime as dt
 
 import dagster as dg
 
+from hf_daily.core.constants import SETTLED_AFTER_DAYS
 from hf_daily.defs import jobs
 
 # Days after a paper's day on which it is fetched again.
-REFRESH_AFTER_DAYS = (1, 7)
+REFRESH_AFTER_DAYS = (1, SETTLED_AFTER_DAYS)
 # Late in the UTC day: day+1's refresh then sees most of a day of votes after the morning issue (06:30).
 REFRESH_CRON = "0 22 * * *"
 

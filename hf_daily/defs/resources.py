@@ -47,12 +47,20 @@ class DailyPapersResource(dg.ConfigurableResource):
     def fetch_day(self, day: dt.date) -> list[RawPage]:
         if self.archive_dir:
             return ArchiveSource(self.archive_dir).fetch_day(day)
+        return self._client().fetch_day(day)
+
+    def fetch_week(self, monday: dt.date) -> list[RawPage] | None:
+        """The API's answer for a whole week (``?week=``); from an archive, its saved week file or None."""
+        if self.archive_dir:
+            return ArchiveSource(self.archive_dir).fetch_week(monday)
+        return self._client().fetch_week(monday)
+
+    def _client(self) -> DailyPapersClient:
         # The token is read here, never stored in config, so it cannot reach run logs or the UI.
-        client = DailyPapersClient(
+        return DailyPapersClient(
             base_url=self.base_url, token=os.environ.get("HF_TOKEN"), timeout=self.timeout_s, retries=self.retries,
             backoff=self.backoff_s,
         )
-        return client.fetch_day(day)
 
     def describe(self) -> str:
         return f"archive {self.archive_dir}" if self.archive_dir else f"API {self.base_url}"

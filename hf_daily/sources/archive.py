@@ -30,12 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hf_daily.core.constants import PAGE_SIZE
+from hf_daily.core.weeks import week_name
 from hf_daily.sources.page import DailyPapersError, RawPage, parse_page
 
 log = logging.getLogger(__name__)
 
 SHAPES = ("list", "string-items", "wrapped")
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+_WEEK_NAME = re.compile(r"\d{4}-W\d{2}")
 _OK_STATUSES = {"success", "ok"}
 _EMPTY_STATUSES = {"no_data"}
 
@@ -243,7 +245,8 @@ def read_folder(folder: str | Path) -> tuple[list[ArchiveFile | ArchiveFileError
     for path in sorted(folder.iterdir()):
         if not path.is_file() or path.name.startswith("."):
             continue
-        if path.suffix.lower() != ".json":
+        # A week's answer (2025-W52.json) cross-checks the weekly digest; it is no day to import.
+        if path.suffix.lower() != ".json" or _WEEK_NAME.fullmatch(path.stem):
             ignored.append(path)
             continue
         try:
@@ -290,4 +293,13 @@ class ArchiveSource:
         if archived.possibly_truncated:
             log.warning("%s: %s holds exactly %d papers, one full API page; the day may have had more "
                         "(fetch it again from the API with refresh to be sure)", day, path, archived.papers)
+        return [archived.page()]
+
+    def fetch_week(self, monday: dt.date) -> list[RawPage] | None:
+        """The saved answer to the API's ``?week=`` for the week of ``monday``, a file named by its ISO week
+        (``2025-W52.json``, the API's own list); None when the archive holds none."""
+        path = self.folder / f"{week_name(monday)}.json"
+        if not path.is_file():
+            return None
+        archived = read_archive_file(path, day=monday)
         return [archived.page()]

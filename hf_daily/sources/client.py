@@ -12,6 +12,7 @@ from collections.abc import Callable
 import requests
 
 from hf_daily.core.constants import FIRST_DAY, PAGE_SIZE
+from hf_daily.core.weeks import week_name
 from hf_daily.sources.page import DailyPapersError, RawPage, parse_page
 
 USER_AGENT = "hf-daily/0.1"
@@ -101,16 +102,30 @@ class DailyPapersClient:
     def page_url(self, day: dt.date, page: int) -> str:
         return f"{self.base_url}/api/daily_papers?date={day.isoformat()}&limit={self.page_size}&p={page}"
 
+    def week_url(self, monday: dt.date, page: int) -> str:
+        return f"{self.base_url}/api/daily_papers?week={week_name(monday)}&limit={self.page_size}&p={page}"
+
     def fetch_day(self, day: dt.date) -> list[RawPage]:
         """Every page of ``day``, in order; raises :class:`DailyPapersError` when that cannot be had."""
         self._check_day(day)
+        return self._fetch_pages(day, day.isoformat(), lambda page: self.page_url(day, page))
+
+    def fetch_week(self, monday: dt.date) -> list[RawPage]:
+        """Every page of the API's answer for the ISO week that starts on ``monday`` (``?week=2025-W52``),
+        the pages' ``day`` being that Monday; raises :class:`DailyPapersError` when that cannot be had."""
+        self._check_day(monday)
+        if monday.weekday() != 0:
+            raise ValueError(f"{monday} is not a Monday: a week is asked for by its Monday")
+        return self._fetch_pages(monday, week_name(monday), lambda page: self.week_url(monday, page))
+
+    def _fetch_pages(self, day: dt.date, label: str, url_of: Callable[[int], str]) -> list[RawPage]:
         pages: list[RawPage] = []
         previous_ids: list[str] | None = None
         for page in range(self.max_pages):
-            url = self.page_url(day, page)
-            status, body, fetched_at = self._get(day, url)
+            url = url_of(page)
+            status, body, fetched_at = self._get(label, url)
             try:
-                items = parse_page(body, day=day, url=url)
+                items = parse_page(body, day=label, url=url)
             except DailyPapersError as exc:
                 # Not chained: the original message may hold a token the server echoed back; ours is redacted.
                 raise self._error(str(exc)) from None
@@ -119,7 +134,7 @@ class DailyPapersClient:
             # may legitimately show up on two neighbouring pages.
             if ids and ids == previous_ids:
                 raise DailyPapersError(
-                    f"{day}: page p={page} from {url} repeats the {len(ids)} papers of page p={page - 1}; "
+                    f"{label}: page p={page} from {url} repeats the {len(ids)} papers of page p={page - 1}; "
                     f"the API at {self.base_url} seems to ignore the `p` parameter, so the day cannot be "
                     f"paged. Check base_url, or report the API change."
                 )
@@ -128,8 +143,8 @@ class DailyPapersClient:
             if len(items) < self.page_size:
                 return pages
         raise DailyPapersError(
-            f"{day}: still getting full pages of {self.page_size} after {self.max_pages} pages "
-            f"(last: {self.page_url(day, self.max_pages - 1)}); either the API ignores `p` or the day "
+            f"{label}: still getting full pages of {self.page_size} after {self.max_pages} pages "
+            f"(last: {url_of(self.max_pages - 1)}); either the API ignores `p` or the day "
             f"really has more than {self.max_pages * self.page_size} papers. Raise `max_pages` if so."
         )
 
@@ -175,7 +190,7 @@ class DailyPapersClient:
             wait = _parse_ratelimit_reset(response.headers.get("RateLimit"))
         return None if wait is None else min(wait, self.max_wait)
 
-    def _get(self, day: dt.date, url: str) -> tuple[int, str, dt.datetime]:
+    def _get(self, day: dt.date | str, url: str) -> tuple[int, str, dt.datetime]:
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         auth = _BearerAuth(self._token) if self._token else None
         attempts = self.retries + 1
@@ -231,7 +246,7 @@ class DailyPapersClient:
         noun = "attempt" if attempts == 1 else "attempts"
         raise self._error(f"{day}: GET {url} failed: {cause} after {attempts} {noun}. {fix}")
 
-    def _refusal(self, day: dt.date, url: str, status: int, snippet: str) -> str:
+    def _refusal(self, day: dt.date | str, url: str, status: int, snippet: str) -> str:
         if status == 400:
             return (
                 f"{day}: the Daily Papers API rejected the date (HTTP 400 from {url}): {snippet!r}. "

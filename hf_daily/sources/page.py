@@ -25,7 +25,7 @@ class RawPage:
     body: str
 
 
-def parse_page(body: str, *, day: dt.date, url: str) -> list[dict]:
+def parse_page(body: str, *, day: dt.date | str, url: str) -> list[dict]:
     """Parse one response body into its list of items, or explain why it cannot be read.
 
     An item must be an object holding a ``paper`` object with an ``id`` and a ``title``;

@@ -210,3 +210,17 @@ def test_day_progress_logs_at_most_every_interval():
         "charts: 3/4 days done (2025-12-15), 1 left, ETA 5 s",
         "charts: 4/4 days done (2025-12-16), 0 left",
     ]
+
+
+def test_a_saved_week_answer_is_read_for_the_weekly_check_and_never_imported_as_a_day(tmp_path):
+    monday = dt.date(2025, 12, 22)
+    write_json(tmp_path, "2025-12-22.json", ARCHIVE_PAPERS)
+    write_json(tmp_path, "2025-W52.json", ARCHIVE_PAPERS + [archive_paper(9)])
+    source = ArchiveSource(tmp_path)
+    (page,) = source.fetch_week(monday)
+    assert page.day == monday and page.url.endswith("/2025-W52.json")
+    assert [i["paper"]["id"] for i in parse_page(page.body, day=monday, url=page.url)] == [
+        "2512.00001", "2512.00002", "2512.00009"]
+    assert source.fetch_week(dt.date(2025, 12, 15)) is None
+    files, ignored = archive.read_folder(tmp_path)
+    assert [f.day for f in files] == [monday] and [p.name for p in ignored] == ["2025-W52.json"]

@@ -601,3 +601,37 @@ def test_archive_reads_the_real_capture_of_2025_12_26():
     assert all(item["paper"]["submittedOnDailyAt"].startswith("2025-12-26") for item in items)
     # A Saturday: the capture has no file, which the archive reports as no papers.
     assert ArchiveSource(SHARED_API).fetch_day(dt.date(2025, 12, 27)) == []
+
+
+# -- a whole week (?week=), for the weekly digest's check ---------------------------
+
+
+def test_a_week_is_asked_for_by_its_iso_week_and_paged(loopback, make_client):
+    monday = dt.date(2025, 12, 22)
+    loopback.script(Reply.json(fake_papers(50)), Reply.json(fake_papers(3, start=51)))
+
+    pages = make_client().fetch_week(monday)
+
+    assert [r.params for r in loopback.requests] == [{"week": "2025-W52", "limit": "50", "p": "0"},
+                                                     {"week": "2025-W52", "limit": "50", "p": "1"}]
+    assert [page.day for page in pages] == [monday, monday]
+    assert pages[1].url == f"{loopback.base_url}/api/daily_papers?week=2025-W52&limit=50&p=1"
+    assert sum(len(parse_page(p.body, day=monday, url=p.url)) for p in pages) == 53
+
+
+def test_a_week_across_new_year_is_named_by_its_iso_year(loopback, make_client):
+    loopback.script(Reply(body="[]"))
+    make_client(clock=lambda: dt.datetime(2026, 1, 5, 8, tzinfo=dt.timezone.utc)).fetch_week(dt.date(2025, 12, 29))
+    assert loopback.requests[0].params["week"] == "2026-W01"
+
+
+def test_a_week_answer_that_is_not_a_list_names_the_week(loopback, make_client):
+    loopback.script(Reply.json({"error": "Invalid week"}))
+    with pytest.raises(DailyPapersError, match=r"^2025-W52: the response from .*week=2025-W52.* is a JSON dict "
+                                               r"\('Invalid week'\), expected a list of papers"):
+        make_client().fetch_week(dt.date(2025, 12, 22))
+
+
+def test_a_week_is_named_by_its_monday(make_client):
+    with pytest.raises(ValueError, match="2025-12-24 is not a Monday"):
+        make_client().fetch_week(dt.date(2025, 12, 24))
