@@ -31,9 +31,9 @@ from hf_daily.core.display import (
     SITE_TITLE,
     TREND_ALT,
     TREND_HEADING,
+    http_href,
     long_date,
     plain_text,
-    safe_url,
 )
 from hf_daily.core.files import write_atomically
 from hf_daily.core.layout import DataLayout
@@ -178,11 +178,6 @@ _INDEX_PAGE = """{% extends "layout.html" %}
 {% endfor %}
 {% endblock %}
 """
-
-
-def http_href(url: str | None) -> str | None:
-    """An absolute http(s) URL, percent-encoded; None for anything else (javascript:, data:, relative)."""
-    return safe_url(plain_text(url) if url else None)
 
 
 def local_href(path: str) -> str:
