@@ -1,4 +1,5 @@
-"""The newsletter as a static site: one HTML page per issue, an index of all issues, and an Atom feed.
+"""The newsletter as a static site: one HTML page per issue, an index of all issues, the Atom feed, and
+the topic feeds (hf_daily.channels.topic_feeds), which the index lists.
 
 Everything that comes from the data (titles, abstracts, names, URLs) is untrusted. Jinja2 escapes
 every value, links are kept only when they are http(s), and each page carries a Content-Security-Policy
@@ -25,6 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from hf_daily.channels.feed import render_feed
+from hf_daily.channels.topic_feeds import FeedFilter, TopicFeedsReport, publish_topic_feeds
 from hf_daily.core.display import (
     MACHINE_TRANSLATED,
     NO_PAPERS,
@@ -87,6 +89,7 @@ _LAYOUT = """<!doctype html>
 <meta name="referrer" content="no-referrer">
 <title>{% block title %}{% endblock %}</title>
 <link rel="alternate" type="application/atom+xml" title="{{ site_title }}" href="{{ feed_href }}">
+{% block feeds %}{% endblock %}
 <style>{{ css }}</style>
 </head>
 <body>
@@ -158,11 +161,27 @@ _ISSUE_PAGE = """{% extends "layout.html" %}
 
 _INDEX_PAGE = """{% extends "layout.html" %}
 {% block title %}{{ site_title }} · 全部期数{% endblock %}
+{% block feeds %}
+{% for label, href in field_feeds + filter_feeds %}
+<link rel="alternate" type="application/atom+xml" title="{{ site_title }} · {{ label|clean }}" href="{{ href|local_href }}">
+{% endfor %}
+{% endblock %}
 {% block header %}
 <h1>{{ site_title }}</h1>
 <p>共 {{ issues|length }} 期 · 每天一期，最新的在最前</p>
 {% endblock %}
 {% block main %}
+{% if field_feeds or filter_feeds %}
+<section class="feeds">
+<h2>主题订阅（Atom）</h2>
+{% if field_feeds %}
+<p class="links">按领域：{% for label, href in field_feeds %}<a href="{{ href|local_href }}" type="application/atom+xml">{{ label|clean }}</a> {% endfor %}</p>
+{% endif %}
+{% if filter_feeds %}
+<p class="links">按关键词：{% for label, href in filter_feeds %}<a href="{{ href|local_href }}" type="application/atom+xml">{{ label|clean }}</a> {% endfor %}</p>
+{% endif %}
+</section>
+{% endif %}
 {% if not issues %}<section><p>还没有任何一期。</p></section>{% endif %}
 {% for month, items in issues|groupby_month %}
 <h2 class="month">{{ month }}</h2>
@@ -223,9 +242,11 @@ def render_issue_page(issue: Issue, *, audio: str | None = None, transcript: str
     return _ENV.get_template("issue.html").render(issue=issue, **links)
 
 
-def render_index(issues: Sequence[IssueSummary]) -> str:
-    """The list of all issues, newest first."""
-    return _ENV.get_template("index.html").render(issues=sorted(issues, key=lambda i: i.day, reverse=True))
+def render_index(issues: Sequence[IssueSummary], field_feeds: Sequence[tuple[str, str]] = (),
+                 filter_feeds: Sequence[tuple[str, str]] = ()) -> str:
+    """The list of all issues, newest first, after the topic feeds: (label, path relative to the index)."""
+    return _ENV.get_template("index.html").render(issues=sorted(issues, key=lambda i: i.day, reverse=True),
+                                                  field_feeds=list(field_feeds), filter_feeds=list(filter_feeds))
 
 
 # --- the daily step ------------------------------------------------------------------------------
@@ -236,10 +257,13 @@ class SiteReport:
     index: Path
     feed: Path
     issues: int
+    topic_feeds: TopicFeedsReport
 
 
-def publish_days(warehouse, days: Sequence[dt.date], layout: DataLayout, site_url: str = "") -> SiteReport:
-    """Write the days' pages, then the index and the feed from every issue in the warehouse."""
+def publish_days(warehouse, days: Sequence[dt.date], layout: DataLayout, site_url: str = "",
+                 filters: Sequence[FeedFilter] = ()) -> SiteReport:
+    """Write the days' pages, then from every issue in the warehouse the feed, the topic feeds (for each
+    field and each of ``filters``) and the index that lists them."""
     def from_page(path: Path) -> str:
         return layout.link(path, layout.site)
 
@@ -264,6 +288,8 @@ def publish_days(warehouse, days: Sequence[dt.date], layout: DataLayout, site_ur
         )
         pages[day] = write_atomically(layout.page(day), html)
     summaries = read_issue_summaries(warehouse, layout)
-    index = write_atomically(layout.index, render_index(summaries))
     feed = write_atomically(layout.feed, render_feed(summaries, site_url))
-    return SiteReport(pages, index, feed, len(summaries))
+    topics = publish_topic_feeds(warehouse, [s.day for s in summaries], layout, filters, site_url)
+    links = {kind: [(t.label, from_page(t.path)) for t in topics.feeds if t.is_field == kind] for kind in (True, False)}
+    index = write_atomically(layout.index, render_index(summaries, links[True], links[False]))
+    return SiteReport(pages, index, feed, len(summaries), topics)
