@@ -15,6 +15,7 @@ import unicodedata
 
 import duckdb
 
+from hf_daily.channels.topic_feeds import FeedFilterError, configured_filters
 from hf_daily.core.constants import PAGE_SIZE
 from hf_daily.core.layout import DEFAULT_DATA_DIR, DataLayout
 from hf_daily.core.weeks import weeks_between
@@ -56,6 +57,15 @@ def _translator_flags(args: argparse.Namespace) -> dict:
     return {name: value for name, value in flags.items() if value is not None}
 
 
+def _check_feed_filters() -> None:
+    """A mistake in HF_DAILY_FEED_FILTERS is reported before any work, not by html_issue after the translation."""
+    try:
+        configured_filters()
+    except FeedFilterError as exc:
+        print(f"hf-daily: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def _materialize(args: argparse.Namespace) -> int:
     # Dagster is imported when a command needs it: `hf-daily sql` and `report` should start at once.
     from hf_daily.runner import materialize, parse_day
@@ -63,6 +73,7 @@ def _materialize(args: argparse.Namespace) -> int:
     start = parse_day(args.start)
     end = parse_day(args.end) if args.end else None
     translator = _translator_flags(args)
+    _check_feed_filters()
     results = materialize(start, end, data_dir=args.data_dir, archive_dir=args.archive, refresh=args.refresh,
                           per_day=args.per_day, translator=translator or None, raise_on_error=False)
     failed = [r for r in results if not r.success]
@@ -99,6 +110,8 @@ def _weekly(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    if not args.raw_only:
+        _check_feed_filters()
     try:
         report = import_folder(Warehouse(DataLayout(args.data_dir).warehouse), args.folder)
     except ArchiveFileError as exc:

@@ -216,14 +216,15 @@ MAIL_PAPERS = [
 ]
 
 
-def mail_warehouse(data_dir: Path, day: dt.date = MAIL_DAY) -> wh.Warehouse:
-    """A warehouse holding one day of three translated papers with fields and keywords (MAIL_PAPERS), and the
-    day's two charts as small PNGs, for the mail channel."""
+def mail_warehouse(data_dir: Path, day: dt.date = MAIL_DAY, papers=MAIL_PAPERS,
+                   hot=(("多模态", 1), ("智能体", 1))) -> wh.Warehouse:
+    """A warehouse holding one day of translated papers with fields and keywords (MAIL_PAPERS unless given, in
+    their shape), and the day's two charts as small PNGs, for the mail channel. Call it again for another day."""
     from PIL import Image
 
     warehouse = wh.Warehouse(data_dir / "warehouse.duckdb")
     with warehouse.connect() as con:
-        for rank, (pid, upvotes, title, title_zh, fields, en, zh) in enumerate(MAIL_PAPERS, 1):
+        for rank, (pid, upvotes, title, title_zh, fields, en, zh) in enumerate(papers, 1):
             con.execute("INSERT INTO papers (day, paper_id, rank, title, abstract, hf_url, arxiv_url, upvotes, "
                         "num_comments) VALUES (?, ?, ?, ?, 'abstract', ?, ?, ?, 0)",
                         [day, pid, rank, title, f"https://huggingface.co/papers/{pid}", f"https://arxiv.org/abs/{pid}",
@@ -236,7 +237,8 @@ def mail_warehouse(data_dir: Path, day: dt.date = MAIL_DAY) -> wh.Warehouse:
             for lang, words in (("en", en), ("zh", zh)):
                 for i, word in enumerate(words, 1):
                     con.execute("INSERT INTO paper_keywords VALUES (?, ?, ?, ?, 'hf', ?)", [day, pid, lang, word, i])
-        con.execute("INSERT INTO hot_fields VALUES (?, 1, '多模态', 1), (?, 2, '智能体', 1)", [day, day])
+        for rank, (field, n) in enumerate(hot, 1):
+            con.execute("INSERT INTO hot_fields VALUES (?, ?, ?, ?)", [day, rank, field, n])
     charts = data_dir / "charts" / day.isoformat()
     charts.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", (120, 60), (31, 58, 147)).save(charts / "trend.png")

@@ -174,6 +174,16 @@ def test_a_retranslator_that_names_no_model_is_refused_before_any_work(capsys, t
     assert not (tmp_path / "warehouse.duckdb").exists()
 
 
+@pytest.mark.parametrize("command", [["materialize", "2025-12-26"], ["import", "."]])
+def test_bad_feed_filters_are_refused_before_any_work(capsys, tmp_path, monkeypatch, command):
+    monkeypatch.setenv("HF_DAILY_FEED_FILTERS", '[{"name": "Agents", "include": ["agent*"]}]')
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([*command, "--data-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.startswith("hf-daily: HF_DAILY_FEED_FILTERS: filter 1's name 'Agents'")
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
 # --- translator settings: defaults, then the environment, then flags ---------------------------------
 
 API_KEY = "sk-loopback-secret"

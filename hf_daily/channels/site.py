@@ -1,4 +1,5 @@
-"""The newsletter as a static site: one HTML page per issue, an index of all issues, and an Atom feed.
+"""The newsletter as a static site: one HTML page per issue, an index of all issues, the Atom feed, and
+the topic feeds (hf_daily.channels.topic_feeds), which the index lists.
 
 Everything that comes from the data (titles, abstracts, names, URLs) is untrusted. Jinja2 escapes
 every value, links are kept only when they are http(s), and each page carries a Content-Security-Policy
@@ -25,6 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from hf_daily.channels.feed import render_feed
+from hf_daily.channels.topic_feeds import FeedFilter, TopicFeedsReport, publish_topic_feeds
 from hf_daily.core.display import (
     MACHINE_TRANSLATED,
     NO_PAPERS,
@@ -34,16 +36,17 @@ from hf_daily.core.display import (
     NO_PAPERS_THIS_WEEK,
     WEEKLY_TITLE,
     featured_days,
+    http_href,
     long_date,
     plain_text,
-    safe_url,
     short_date,
     week_span,
 )
 from hf_daily.core.files import write_atomically
-from hf_daily.core.layout import DataLayout
+from hf_daily.core.layout import FIELD_FEED_PREFIX, DataLayout
+from hf_daily.steps.fields import FIELDS
 from hf_daily.steps.issue import Issue, IssueSummary, build_issues, read_issue_summaries
-from hf_daily.steps.weekly import WeeklyDigest
+from hf_daily.steps.weekly import WeeklyDigest, WeeklySummary, read_weekly_summaries
 
 
 CSS = """
@@ -93,6 +96,7 @@ _LAYOUT = """<!doctype html>
 <meta name="referrer" content="no-referrer">
 <title>{% block title %}{% endblock %}</title>
 <link rel="alternate" type="application/atom+xml" title="{{ site_title }}" href="{{ feed_href }}">
+{% block feeds %}{% endblock %}
 <style>{{ css }}</style>
 </head>
 <body>
@@ -170,11 +174,36 @@ _ISSUE_PAGE = """{% extends "layout.html" %}
 
 _INDEX_PAGE = """{% extends "layout.html" %}
 {% block title %}{{ site_title }} · 全部期数{% endblock %}
+{% block feeds %}
+{% if weeks %}<link rel="alternate" type="application/atom+xml" title="{{ weekly_title }}" href="{{ weekly_feed_href }}">
+{% endif %}
+{% for label, href in field_feeds + filter_feeds %}
+<link rel="alternate" type="application/atom+xml" title="{{ site_title }} · {{ label|clean }}" href="{{ href|local_href }}">
+{% endfor %}
+{% endblock %}
 {% block header %}
 <h1>{{ site_title }}</h1>
 <p>共 {{ issues|length }} 期 · 每天一期，最新的在最前</p>
 {% endblock %}
 {% block main %}
+{% if weeks %}
+<section class="weeks">
+<h2>每周精选</h2>
+<p class="links">{% for week in weeks[:8] %}<a href="{{ week.week|weekly_page_name }}">{{ week.name }}（{{ week.paper_count }} 篇）</a> {% endfor %}</p>
+<p class="links"><a href="{{ weekly_feed_href }}" type="application/atom+xml">每周精选 Atom 订阅</a></p>
+</section>
+{% endif %}
+{% if field_feeds or filter_feeds %}
+<section class="feeds">
+<h2>主题订阅（Atom）</h2>
+{% if field_feeds %}
+<p class="links">按领域：{% for label, href in field_feeds %}<a href="{{ href|local_href }}" type="application/atom+xml">{{ label|clean }}</a> {% endfor %}</p>
+{% endif %}
+{% if filter_feeds %}
+<p class="links">按关键词：{% for label, href in filter_feeds %}<a href="{{ href|local_href }}" type="application/atom+xml">{{ label|clean }}</a> {% endfor %}</p>
+{% endif %}
+</section>
+{% endif %}
 {% if not issues %}<section><p>还没有任何一期。</p></section>{% endif %}
 {% for month, items in issues|groupby_month %}
 <h2 class="month">{{ month }}</h2>
@@ -222,11 +251,6 @@ _WEEKLY_PAGE = """{% extends "layout.html" %}
 """
 
 
-def http_href(url: str | None) -> str | None:
-    """An absolute http(s) URL, percent-encoded; None for anything else (javascript:, data:, relative)."""
-    return safe_url(plain_text(url) if url else None)
-
-
 def local_href(path: str) -> str:
     """A relative link we built ourselves, percent-encoded so no character of it can break out."""
     if re.match(r"^[a-z][a-z0-9+.-]*:", path, re.IGNORECASE) or path.startswith("//"):
@@ -255,14 +279,16 @@ _ENV = jinja2.Environment(
     autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
 )
 _ENV.filters.update(clean=plain_text, http_href=http_href, local_href=local_href, long_date=long_date,
-                    page_name=page_name, groupby_month=_groupby_month, iso=lambda day: day.isoformat(),
+                    page_name=page_name, weekly_page_name=lambda week: DataLayout().weekly_page(week).name,
+                    groupby_month=_groupby_month, iso=lambda day: day.isoformat(),
                     short_date=short_date, week_span=week_span)
 # The style element must match the policy's hash byte for byte: it goes in as it is.
 _ENV.globals.update(site_title=SITE_TITLE, weekly_title=WEEKLY_TITLE, no_papers=NO_PAPERS,
                     no_papers_this_week=NO_PAPERS_THIS_WEEK, machine_translated=MACHINE_TRANSLATED,
                     trend_heading=TREND_HEADING, trend_alt=TREND_ALT, csp=CONTENT_SECURITY_POLICY, css=Markup(CSS),
                     # The index and the feed lie beside the pages (DataLayout.site).
-                    index_href=DataLayout().index.name, feed_href=DataLayout().feed.name)
+                    index_href=DataLayout().index.name, feed_href=DataLayout().feed.name,
+                    weekly_feed_href=DataLayout().weekly_feed.name)
 
 
 def render_issue_page(issue: Issue, *, audio: str | None = None, transcript: str | None = None,
@@ -281,9 +307,25 @@ def render_weekly_page(digest: WeeklyDigest, pages: dict[dt.date, str], upvotes_
         upvotes_note=upvotes_note)
 
 
-def render_index(issues: Sequence[IssueSummary]) -> str:
-    """The list of all issues, newest first."""
-    return _ENV.get_template("index.html").render(issues=sorted(issues, key=lambda i: i.day, reverse=True))
+def render_index(issues: Sequence[IssueSummary], field_feeds: Sequence[tuple[str, str]] = (),
+                 filter_feeds: Sequence[tuple[str, str]] = (), weeks: Sequence[WeeklySummary] = ()) -> str:
+    """The list of all issues, newest first, after the newest weekly digests and the topic feeds: (label,
+    path relative to the index)."""
+    return _ENV.get_template("index.html").render(issues=sorted(issues, key=lambda i: i.day, reverse=True),
+                                                  field_feeds=list(field_feeds), filter_feeds=list(filter_feeds),
+                                                  weeks=sorted(weeks, key=lambda w: w.week, reverse=True))
+
+
+def write_index(warehouse, layout: DataLayout, summaries: Sequence[IssueSummary] | None = None) -> Path:
+    """The index from the warehouse's issues and digests and the topic feeds on disk: the daily step and the
+    weekly one both write it, so it lists what either made last."""
+    feeds = sorted(layout.site_feeds.glob("*.xml")) if layout.site_feeds.is_dir() else []
+    fields = [(f.name, layout.link(layout.field_feed(f.slug), layout.site)) for f in FIELDS
+              if layout.field_feed(f.slug) in feeds]
+    filters = [(p.stem, layout.link(p, layout.site)) for p in feeds if not p.name.startswith(FIELD_FEED_PREFIX)]
+    if summaries is None:
+        summaries = read_issue_summaries(warehouse, layout)
+    return write_atomically(layout.index, render_index(summaries, fields, filters, read_weekly_summaries(warehouse)))
 
 
 # --- the daily step ------------------------------------------------------------------------------
@@ -294,10 +336,13 @@ class SiteReport:
     index: Path
     feed: Path
     issues: int
+    topic_feeds: TopicFeedsReport
 
 
-def publish_days(warehouse, days: Sequence[dt.date], layout: DataLayout, site_url: str = "") -> SiteReport:
-    """Write the days' pages, then the index and the feed from every issue in the warehouse."""
+def publish_days(warehouse, days: Sequence[dt.date], layout: DataLayout, site_url: str = "",
+                 filters: Sequence[FeedFilter] = ()) -> SiteReport:
+    """Write the days' pages, then from every issue in the warehouse the feed, the topic feeds (for each
+    field and each of ``filters``) and the index that lists them."""
     def from_page(path: Path) -> str:
         return layout.link(path, layout.site)
 
@@ -322,6 +367,7 @@ def publish_days(warehouse, days: Sequence[dt.date], layout: DataLayout, site_ur
         )
         pages[day] = write_atomically(layout.page(day), html)
     summaries = read_issue_summaries(warehouse, layout)
-    index = write_atomically(layout.index, render_index(summaries))
     feed = write_atomically(layout.feed, render_feed(summaries, site_url))
-    return SiteReport(pages, index, feed, len(summaries))
+    topics = publish_topic_feeds(warehouse, [s.day for s in summaries], layout, filters, site_url)
+    index = write_index(warehouse, layout, summaries)
+    return SiteReport(pages, index, feed, len(summaries), topics)

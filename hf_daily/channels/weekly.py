@@ -94,4 +94,5 @@ def publish_weekly_pages(warehouse: wh.Warehouse, weeks: Sequence[dt.date], layo
                                        site.render_weekly_page(digest, daily, upvotes_note(digest)))
     summaries = read_weekly_summaries(warehouse)
     feed_path = write_atomically(layout.weekly_feed, feed.render_weekly_feed(summaries, site_url))
+    site.write_index(warehouse, layout)  # it lists the newest digests
     return WeeklySiteReport(pages, feed_path, len(summaries))

@@ -29,6 +29,12 @@ def safe_url(url: str | None) -> str | None:
     return quote(url, safe=":/?#@!$&'*+,;=%~.-_[]")
 
 
+def http_href(url: str | None) -> str | None:
+    """An absolute http(s) URL from the data, cleaned and percent-encoded; None for anything else
+    (javascript:, data:, relative)."""
+    return safe_url(plain_text(url) if url else None)
+
+
 # The Chinese text every format shares.
 SITE_TITLE = "Hugging Face 每日论文速递"
 WEEKLY_TITLE = "Hugging Face 每周论文精选"

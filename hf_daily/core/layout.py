@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from hf_daily.core.weeks import week_name
 
 DEFAULT_DATA_DIR = "data"
+# A name that becomes a file name hf-daily makes (a field's slug, a feed filter's name): ASCII, stable, no
+# separators or dots, so it can never leave its folder.
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+FIELD_FEED_PREFIX = "field-"
+
+
+def _slug(name: str) -> str:
+    if not isinstance(name, str) or not SLUG.fullmatch(name):
+        raise ValueError(f"{name!r} is not a file name hf-daily makes: lower-case ASCII letters and digits joined by '-'")
+    return name
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,18 @@ class DataLayout:
     @property
     def feed(self) -> Path:
         return self.site / "feed.xml"
+
+    @property
+    def site_feeds(self) -> Path:
+        """The topic feeds: one per research field and one per configured keyword filter; hf-daily's own folder."""
+        return self.site / "feeds"
+
+    def field_feed(self, slug: str) -> Path:
+        return self.site_feeds / f"{FIELD_FEED_PREFIX}{_slug(slug)}.xml"
+
+    def filter_feed(self, name: str) -> Path:
+        """A filter's feed; no filter name starts with field- (hf_daily.channels.topic_feeds checks)."""
+        return self.site_feeds / f"{_slug(name)}.xml"
 
     @property
     def weekly(self) -> Path:

@@ -14,10 +14,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from hf_daily.core.layout import SLUG
+
 
 @dataclass(frozen=True)
 class Field:
     name: str
+    slug: str  # ASCII, stable: names the field's files (data/site/feeds/field-SLUG.xml)
     english: tuple[str, ...]  # regular expressions, whole words, case-insensitive
     chinese: tuple[str, ...] = ()  # regular expressions, substrings (Chinese has no word boundaries)
     # Whether the abstract counts. "Benchmark" and "dataset" appear in nearly every
@@ -26,6 +29,8 @@ class Field:
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not SLUG.fullmatch(self.slug):
+            raise ValueError(f"field {self.name}: slug {self.slug!r} must be lower-case ASCII words joined by '-'")
         # One boundary check around all English alternatives: a boundary per alternative
         # makes the scan about ten times slower.
         alternatives = [rf"(?<![A-Za-z0-9])(?:{'|'.join(self.english)})(?![A-Za-z0-9])", *self.chinese]
@@ -36,7 +41,7 @@ class Field:
 # Patterns are regular expressions matched case-insensitively on whole words.
 FIELDS: tuple[Field, ...] = (
     Field(
-        "大语言模型",
+        "大语言模型", "llm",
         (
             r"LLMs?",
             # Not the language model inside a vision-language or multimodal one.
@@ -58,7 +63,7 @@ FIELDS: tuple[Field, ...] = (
         ("大语言模型", "大型语言模型", "语言模型", "大模型"),
     ),
     Field(
-        "多模态",
+        "多模态", "multimodal",
         (
             r"multi-?modal(?:ity)?",
             r"omni-?modal",
@@ -80,7 +85,7 @@ FIELDS: tuple[Field, ...] = (
         ("多模态", "视觉语言", "视觉-语言", "跨模态", "图文", "视觉问答"),
     ),
     Field(
-        "计算机视觉",
+        "计算机视觉", "vision",
         (
             r"computer vision",
             r"images?",
@@ -120,7 +125,7 @@ FIELDS: tuple[Field, ...] = (
         ),
     ),
     Field(
-        "强化学习",
+        "强化学习", "rl",
         (
             r"reinforcement learning",
             r"RL",
@@ -143,7 +148,7 @@ FIELDS: tuple[Field, ...] = (
         ("强化学习", "奖励模型", "策略优化", "可验证奖励", "偏好优化"),
     ),
     Field(
-        "语音",
+        "语音", "speech",
         (
             r"speech",
             r"audio",
@@ -160,7 +165,7 @@ FIELDS: tuple[Field, ...] = (
         ("语音", "音频", "音乐", "声音", "说话人"),
     ),
     Field(
-        "智能体",
+        "智能体", "agents",
         (
             r"agents?",
             r"agentic",
@@ -178,7 +183,7 @@ FIELDS: tuple[Field, ...] = (
         ("智能体", "多智能体", "工具调用", "工具使用", "函数调用", "深度研究", "图形用户界面"),
     ),
     Field(
-        "生成模型",
+        "生成模型", "generative",
         (
             r"diffusion",
             r"generative models?",
@@ -199,7 +204,7 @@ FIELDS: tuple[Field, ...] = (
         ("扩散", "生成模型", "生成式模型", "文生图", "文生视频", "文本到图像", "文本到视频", "图像生成", "视频生成", "图像编辑", "视频编辑", "流匹配"),
     ),
     Field(
-        "机器人",
+        "机器人", "robotics",
         (
             r"robots?",
             r"robotics?",
@@ -227,7 +232,7 @@ FIELDS: tuple[Field, ...] = (
         ("机器人", "具身", "自动驾驶", "人形", "机械臂", "四足", "无人机", "视觉导航"),
     ),
     Field(
-        "推理",
+        "推理", "reasoning",
         (
             r"reasoning",
             r"chain-of-thoughts?",
@@ -245,7 +250,7 @@ FIELDS: tuple[Field, ...] = (
         ("推理(?!速度|成本|效率|延迟|开销|加速|吞吐|时间)", "思维链", "测试时扩展", "数学", "定理证明"),
     ),
     Field(
-        "架构与效率",
+        "架构与效率", "efficiency",
         (
             r"(?:linear|sparse|self|multi-head|full|flash|hybrid|causal|cross) attention",
             r"attention (?:mechanisms?|heads?|layers?|kernels?|sinks?)",
@@ -280,7 +285,7 @@ FIELDS: tuple[Field, ...] = (
         ("注意力", "混合专家", "状态空间模型", "键值缓存", "长上下文", "量化", "剪枝", "知识蒸馏", "模型压缩", "缩放定律", "扩展定律", "优化器", "推测解码", "推理加速", "推理效率", "参数高效"),
     ),
     Field(
-        "数据与评测",
+        "数据与评测", "data-eval",
         (
             r"benchmarks?",
             r"benchmarking",
@@ -299,6 +304,12 @@ FIELDS: tuple[Field, ...] = (
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 _ORDER = {name: index for index, name in enumerate(FIELD_NAMES)}
+
+
+def taxonomy_order(name: str) -> tuple[int, str]:
+    """A sort key: the taxonomy's fields in FIELDS' order, then any other name in name order."""
+    return _ORDER.get(name, len(_ORDER)), name
+
 
 # Two mentions in the abstract, or one in the title or keywords.
 _TITLE_WEIGHT = 2
@@ -341,6 +352,6 @@ def hot_fields(paper_fields: Iterable[list[str]], top_n: int = 3) -> list[tuple[
         counts.update(set(fields))
     ranked = sorted(
         (name for name, n in counts.items() if n > 0),
-        key=lambda name: (-counts[name], _ORDER.get(name, len(_ORDER)), name),
+        key=lambda name: (-counts[name], *taxonomy_order(name)),
     )
     return [(name, counts[name]) for name in ranked[: max(top_n, 0)]]

@@ -249,6 +249,22 @@ def test_the_site_goes_to_its_own_branch_for_pages_hosting(data, remote, tmp_pat
     assert history(remote) == ["issue 2025-12-23: 2 papers", "issue 2025-12-22: 1 paper"]
 
 
+def test_topic_feeds_are_published_and_a_feed_gone_from_data_leaves_the_repository(data, remote):
+    for path in (data.field_feed("llm"), data.filter_feed("agents"), data.filter_feed("old")):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"<feed>{path.name}</feed>")
+    publish([D1], data, target(remote, site_branch="pages"), SUMMARIES)
+    for branch in ("main", "pages"):
+        tree = git("--git-dir", str(remote), "ls-tree", "-r", "--name-only", branch).splitlines()
+        assert {"site/feeds/field-llm.xml", "site/feeds/agents.xml", "site/feeds/old.xml"} <= set(tree)
+
+    data.filter_feed("old").unlink()  # a filter taken out of the settings
+    publish([D2], data, target(remote, site_branch="pages"), SUMMARIES)
+    for branch in ("main", "pages"):
+        tree = git("--git-dir", str(remote), "ls-tree", "-r", "--name-only", branch).splitlines()
+        assert "site/feeds/old.xml" not in tree and {"site/feeds/field-llm.xml", "site/feeds/agents.xml"} <= set(tree)
+
+
 def test_a_day_without_its_issue_is_refused_before_anything_is_committed(data, remote):
     with pytest.raises(PublishError, match=r"2025-12-30\.md is missing: materialize newsletter_issue"):
         publish([D1, dt.date(2025, 12, 30)], data, target(remote), SUMMARIES)

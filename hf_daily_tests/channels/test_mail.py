@@ -156,6 +156,7 @@ def test_keyword_filters_match_whole_words():
     assert chosen(include_keywords=["智能体"]) == ["c"]
     assert chosen() == ["a", "b", "c"]
     assert chosen(exclude_keywords=["agent"]) == ["a", "c"]  # "reagents" is not about agents
+    assert chosen(include_keywords=["agent*"]) == ["b"]  # a prefix, still at the start of a word
 
 
 def test_a_rerun_sends_no_one_the_day_twice(data, smtp_server):

@@ -126,3 +126,15 @@ def test_the_weekly_feed_has_an_entry_per_digest_newest_first(layout):
     relative = feedparser.parse(publish_weekly_pages(warehouse, [W52], layout).feed.read_bytes())
     assert [e.id for e in relative.entries] == [e.id for e in parsed.entries]
     assert relative.entries[0].link == "2025-W52.html"
+
+
+def test_the_index_lists_the_newest_digests_and_the_weekly_feed(layout):
+    warehouse = _warehouse(layout)
+    weekly_digest_weeks(warehouse, [W48, W52], layout)
+    publish_weekly_pages(warehouse, [W52], layout)
+    index = layout.index.read_text()
+    section = index[index.index('<section class="weeks">'):index.index("</section>", index.index('class="weeks"'))]
+    assert section.index('<a href="2025-W52.html">2025-W52（3 篇）</a>') < section.index(
+        '<a href="2025-W48.html">2025-W48（1 篇）</a>')
+    assert '<a href="weekly.xml" type="application/atom+xml">每周精选 Atom 订阅</a>' in section
+    assert '<link rel="alternate" type="application/atom+xml" title="Hugging Face 每周论文精选" href="weekly.xml">' in index

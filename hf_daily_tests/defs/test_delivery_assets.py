@@ -21,6 +21,8 @@ from hf_daily_tests.factories import api_item, metadata, write_archive
 
 DAYS = [dt.date(2025, 12, 22), dt.date(2025, 12, 23)]
 EVIL = '<img src=x onerror="window.__pwned=1">'
+# A keyword-filter feed set in the asset's config, as the UI's launchpad would.
+FEED_FILTERS = [{"name": "agents", "include": ["agent*", "智能体"], "exclude": ["speech"]}]
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +43,7 @@ def materialized(tmp_path_factory, tiny_causal_lm):
                 "daily_papers": DailyPapersResource(archive_dir=str(archive)),
                 "translator": TranslatorResource(backend="causal", model=str(tiny_causal_lm), max_new_tokens=8),
             },
+            run_config={"ops": {"html_issue": {"config": {"feed_filters": FEED_FILTERS}}}},
             tags={"dagster/asset_partition_range_start": DAYS[0].isoformat(),
                   "dagster/asset_partition_range_end": DAYS[1].isoformat()},
         )
@@ -52,6 +55,7 @@ def materialized(tmp_path_factory, tiny_causal_lm):
 def test_published_files_can_be_read_by_a_web_server_and_other_users(materialized):
     data, _ = materialized
     published = [f"issues/{DAYS[0]}.md", f"site/{DAYS[0]}.html", "site/index.html", "site/feed.xml",
+                 "site/feeds/field-agents.xml", "site/feeds/agents.xml",
                  f"audio/{DAYS[0]}.mp3", f"audio/{DAYS[0]}.txt", f"posters/{DAYS[0]}.png",
                  f"charts/{DAYS[0]}/trend.png", f"charts/{DAYS[0]}/wordcloud.png"]
     modes = {name: stat.filemode(os.stat(data / name).st_mode) for name in published}
@@ -99,6 +103,21 @@ def test_the_index_and_feed_cover_every_issue(materialized):
     assert [e.content[0].value.count("<li>") for e in feed.entries] == [1, 2]
     meta = metadata(result, "html_issue", DAYS)
     assert meta["path"] == str(data / "site" / f"{DAYS[-1]}.html") and meta["issues_on_index"] == 2
+
+
+def test_the_topic_feeds_hold_each_fields_papers_and_the_configured_filters(materialized):
+    data, result = materialized
+    feeds = {path.name: feedparser.parse(path.read_bytes()) for path in (data / "site" / "feeds").glob("*.xml")}
+    assert all(not feed.bozo for feed in feeds.values())
+    papers = {name: [e.link.rsplit("/", 1)[-1] for e in feed.entries] for name, feed in feeds.items()}
+    assert papers["field-agents.xml"] == papers["agents.xml"] == ["2512.00001"]
+    assert papers["field-speech.xml"] == ["2512.00003"]
+    index = (data / "site" / "index.html").read_text()
+    for name in feeds:
+        assert f'href="feeds/{name}"' in index
+    meta = metadata(result, "html_issue", DAYS)
+    assert meta["topic_feeds"] == {f"feeds/{name}": len(entries) for name, entries in papers.items()}
+    assert meta["topic_feeds_removed"] == 0
 
 
 def test_the_poster_shows_in_the_metadata(materialized):

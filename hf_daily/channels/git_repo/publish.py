@@ -95,6 +95,15 @@ def day_files(layout: DataLayout, day: dt.date) -> dict[str, Path | None]:
     return files | {layout.link(path, layout.root): path for path in _shared_site_files(layout)}
 
 
+def dropped_feeds(layout: DataLayout, repo: DataLayout) -> dict[str, None]:
+    """The topic feeds the working copy ``repo`` holds that data/ no longer has (a keyword filter taken out of
+    the settings): the repository drops them too, as data/ did."""
+    if not repo.site_feeds.is_dir():
+        return {}
+    return {repo.link(path, repo.root): None for path in sorted(repo.site_feeds.glob("*.xml"))
+            if not (layout.site_feeds / path.name).is_file()}
+
+
 def readme_files(repo: DataLayout, summaries: Mapping[dt.date, IssueSummary]) -> dict[str, bytes]:
     """The README, from the issues the working copy ``repo`` holds now."""
     issues = {}
@@ -288,7 +297,7 @@ def _publish_branch(path: Path, branch: str, remote: str, target: GitTarget, aut
             copy.open()
             commits = {}
             for day in days:
-                copy.sync(day_files(layout, day))
+                copy.sync(day_files(layout, day) | dropped_feeds(layout, repo))
                 copy.sync(generated(repo))
                 if sha := copy.commit(commit_message(kind, day, summaries.get(day))):
                     commits[day] = sha

@@ -32,8 +32,8 @@ from email.utils import format_datetime
 
 import jinja2
 
-from hf_daily.channels.site import http_href
-from hf_daily.core.display import MACHINE_TRANSLATED, NO_PAPERS, SITE_TITLE, TREND_ALT, TREND_HEADING, long_date, plain_text
+from hf_daily.core.display import (MACHINE_TRANSLATED, NO_PAPERS, SITE_TITLE, TREND_ALT, TREND_HEADING, http_href,
+                                   long_date, plain_text)
 from hf_daily.core.layout import DataLayout
 from hf_daily.steps.issue import Issue, IssuePaper
 

@@ -29,12 +29,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 
-from hf_daily.channels.mail.audience import papers_for, read_topics
+from hf_daily.channels.mail.audience import papers_for
 from hf_daily.channels.mail.render import build_message, chart_images, message_id
 from hf_daily.channels.mail.smtp import ConnectionLost, Mailer, MailServerError, RecipientError, SmtpSettings
 from hf_daily.core.display import plain_text
 from hf_daily.core.layout import DataLayout
 from hf_daily.steps.issue import build_issues
+from hf_daily.steps.selection import read_topics
 from hf_daily.warehouse import Warehouse
 from hf_daily.warehouse import subscribers as subs
 

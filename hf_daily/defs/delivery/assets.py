@@ -3,7 +3,7 @@ import os
 import dagster as dg
 from pydantic import Field
 
-from hf_daily.channels import feed, narration, site, speech
+from hf_daily.channels import feed, narration, site, speech, topic_feeds
 from hf_daily.channels import poster as posters
 from hf_daily.defs.metadata import days_label, inline_png
 from hf_daily.defs.partitions import daily_asset, partition_days
@@ -70,11 +70,23 @@ def poster(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.Ma
     })
 
 
+class FeedFilterConfig(dg.Config):
+    name: str = Field(description="The feed's name, data/site/feeds/NAME.xml: lower-case ASCII letters, digits and '-'.")
+    include: list[str] = Field(default=[], description="Papers with any of these fields or keywords (agent* is a "
+                                                       "prefix); none: every paper.")
+    exclude: list[str] = Field(default=[], description="Never papers with any of these fields or keywords.")
+
+
 class SiteConfig(dg.Config):
     site_url: str = Field(
         default="",
         description="Public address of data/site/ (e.g. https://example.org/hf-daily/site/), for absolute links in "
-                    "feed.xml. Empty: HF_DAILY_SITE_URL, else links relative to the feed.",
+                    "feed.xml and the topic feeds. Empty: HF_DAILY_SITE_URL, else links relative to the feed.",
+    )
+    feed_filters: list[FeedFilterConfig] | None = Field(
+        default=None,
+        description="Keyword-filter feeds, data/site/feeds/NAME.xml, each linked from the index. Unset: "
+                    "HF_DAILY_FEED_FILTERS (the same list as JSON); an empty list: none.",
     )
 
 
@@ -82,12 +94,18 @@ class SiteConfig(dg.Config):
     group_name="delivery",
     # The page embeds the audio player and links the poster and transcript, so they are made first.
     deps=["newsletter_issue", narration_script, spoken_briefing, poster], kinds={"html"},
-    description="The issue as a web page, data/site/YYYY-MM-DD.html, with the index of all issues and feed.xml.",
+    description="The issue as a web page, data/site/YYYY-MM-DD.html, with the index of all issues, feed.xml and the "
+                "topic feeds under data/site/feeds/ (one per field, one per keyword filter).",
 )
 def html_issue(context: dg.AssetExecutionContext, config: SiteConfig, storage: StorageResource) -> dg.MaterializeResult:
     days = partition_days(context)
     site_url = config.site_url or os.environ.get("HF_DAILY_SITE_URL", "")
-    report = site.publish_days(storage.warehouse(), days, storage.layout, site_url=site_url)
+    filters = topic_feeds.configured_filters(
+        None if config.feed_filters is None else [f.model_dump() for f in config.feed_filters])
+    report = site.publish_days(storage.warehouse(), days, storage.layout, site_url=site_url, filters=filters)
+    feeds = report.topic_feeds
+    if feeds.removed:
+        context.log.info(f"removed the feeds of filters no longer configured: {', '.join(p.name for p in feeds.removed)}")
     return dg.MaterializeResult(metadata={
         "days": days_label(days),
         "path": dg.MetadataValue.path(str(report.pages[days[-1]])),
@@ -95,4 +113,7 @@ def html_issue(context: dg.AssetExecutionContext, config: SiteConfig, storage: S
         "feed_path": dg.MetadataValue.path(str(report.feed)),
         "issues_on_index": report.issues,
         "feed_entries": min(report.issues, feed.FEED_ENTRIES),
+        "topic_feeds": dg.MetadataValue.json({storage.layout.link(t.path, storage.layout.site): t.entries
+                                              for t in feeds.feeds}),
+        "topic_feeds_removed": len(feeds.removed),
     })
