@@ -149,7 +149,6 @@ class DagsterDev:
 
 RUN_QUERY = """query Run($id: ID!) { runOrError(runId: $id) { __typename ... on Run {
   runId status jobName tags { key value } } } }"""
-RUNS_QUERY = "{ runsOrError { ... on Runs { results { runId status } } } }"
 RUN_ERRORS = """query Logs($id: ID!) { logsForRun(runId: $id) { ... on EventConnection { events {
   ... on ExecutionStepFailureEvent { stepKey error { message cause { message } } }
   ... on EngineEvent { message error { message } } } } } }"""
@@ -199,8 +198,11 @@ def screenshot(page, name: str, folder: str | None = None) -> None:
         page.screenshot(path=str(Path(folder) / name))
 
 
-def launch_from_the_asset_graph(page, partitions: str, button: str) -> str:
-    """Lineage → Materialize all… → a custom partition selection → launch; returns the toast's text."""
+def launch_from_the_asset_graph(page, partitions: str) -> str:
+    """Lineage → Materialize all… → a custom partition selection of days → launch; returns the toast's text.
+
+    The graph holds daily and weekly assets, so Dagster launches a backfill: the days' daily assets, and the
+    weekly digest of each week holding one of them (downstream through the weekly partition mapping)."""
     page.goto("/")
     page.get_by_role("link", name=re.compile(r"\bLineage$")).click()
     page.get_by_text("Global asset lineage", exact=True).wait_for()
@@ -215,18 +217,26 @@ def launch_from_the_asset_graph(page, partitions: str, button: str) -> str:
                            ".placeholder.startsWith('No matching')")
     box.fill(partitions)
     box.press("Enter")
-    dialog.get_by_role("button", name=button, exact=True).click()
+    dialog.get_by_role("button", name="Launch backfill", exact=True).click()
     dialog.wait_for(state="hidden")
     toast = page.get_by_text(re.compile(r"^(Launched run|Created backfill)")).first
     toast.wait_for()
     return toast.inner_text()
 
 
-def launched_run_id(server: DagsterDev, toast: str) -> str:
-    short_id = re.search(r"Launched run (\w+)", toast).group(1)
-    [run_id] = [r["runId"] for r in server.graphql(RUNS_QUERY)["runsOrError"]["results"]
-                if r["runId"].startswith(short_id)]
-    return run_id
+def newest_backfill_id(server: DagsterDev) -> str:
+    return server.graphql(BACKFILLS_QUERY)["partitionBackfillsOrError"]["results"][0]["id"]
+
+
+def backfill_runs(server: DagsterDev, backfill: dict) -> dict[str, dict]:
+    """The backfill's runs, each waited for, by what they cover: a day, a range of days or a week."""
+    covered = {}
+    for run in backfill["runs"]:
+        tags = {t["key"]: t["value"] for t in wait_for_run(server, run["runId"])["tags"]}
+        first, last = (tags.get("dagster/partition"),) * 2 if "dagster/partition" in tags else (
+            tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"])
+        covered[first if first == last else f"{first}...{last}"] = run
+    return covered
 
 
 def show_the_whole_graph(page) -> None:
@@ -237,18 +247,22 @@ def show_the_whole_graph(page) -> None:
     page.get_by_role("button", name="settings", exact=True).click()  # the graph's settings menu
     page.get_by_role("menuitem", name="Expand all groups").click()
     page.keyboard.press("Escape")
-    names = ("raw_responses", "paper_translations", "hot_fields", "newsletter_issue")
-    for asset in names:
-        page.get_by_text(asset, exact=True).first.wait_for()
-    page.get_by_role("button", name="zoom_out", exact=True).click()  # a margin around the fitted graph
+    names = ("raw_responses", "paper_translations", "hot_fields", "newsletter_issue", "weekly_digest")
+    page.get_by_text("newsletter_issue", exact=True).first.wait_for()
     viewport = page.viewport_size
     def in_view(asset: str) -> bool:
-        box = page.get_by_text(asset, exact=True).first.bounding_box()
+        # The graph draws only the nodes in view: one outside it is not in the page at all.
+        found = page.get_by_text(asset, exact=True)
+        box = found.first.bounding_box() if found.count() else None
         return bool(box) and box["x"] >= 0 and box["y"] >= 0 and \
             box["x"] + box["width"] <= viewport["width"] and box["y"] + box["height"] <= viewport["height"]
-    deadline = time.monotonic() + 10
-    while not all(map(in_view, names)) and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
+    # The graph opens fitted to a part of it: zoom out until every stage, the weekly one too, is in view.
+    for _ in range(8):
+        if all(map(in_view, names)):
+            break
+        page.get_by_role("button", name="zoom_out", exact=True).click()
+        page.wait_for_timeout(300)
+    assert all(map(in_view, names)), [n for n in names if not in_view(n)]
 
 
 def open_asset(page, asset: str) -> tuple[int | None, dict[str, str]]:
@@ -308,9 +322,13 @@ def page(browser, dagster_dev):
 
 
 def test_materialize_a_day_from_the_asset_graph(page, dagster_dev):
-    toast = launch_from_the_asset_graph(page, DAY, "Launch 1 run")
-    run = wait_for_run(dagster_dev, launched_run_id(dagster_dev, toast))
-    assert {t["key"]: t["value"] for t in run["tags"]}["dagster/partition"] == DAY
+    toast = launch_from_the_asset_graph(page, DAY)
+    assert "backfill" in toast.lower(), toast
+    backfill = wait_for_backfill(dagster_dev, newest_backfill_id(dagster_dev), lambda b: b["status"] != "REQUESTED")
+    assert backfill["status"] == "COMPLETED_SUCCESS", backfill
+    # One run for the day's daily assets, then one for its week's digest (2025-W52, Monday 2025-12-22).
+    assert sorted(backfill_runs(dagster_dev, backfill)) == ["2025-12-22", DAY]
+    assert "本周 1 天共 **6** 篇论文" in (dagster_dev.data / "weekly" / "2025-W52.md").read_text()
 
     show_the_whole_graph(page)
     screenshot(page, "asset-graph.png")
@@ -349,10 +367,11 @@ def test_materialize_a_day_from_the_asset_graph(page, dagster_dev):
     assert image.evaluate("img => img.complete && img.naturalWidth") > 100
 
 
-def wait_for_backfill(server: DagsterDev, done, timeout: float = RUN_S) -> dict:
+def wait_for_backfill(server: DagsterDev, backfill_id: str, done, timeout: float = RUN_S) -> dict:
     deadline = time.monotonic() + timeout
     while True:
-        [backfill] = server.graphql(BACKFILLS_QUERY)["partitionBackfillsOrError"]["results"]
+        [backfill] = [b for b in server.graphql(BACKFILLS_QUERY)["partitionBackfillsOrError"]["results"]
+                      if b["id"] == backfill_id]
         if done(backfill) or backfill["status"] not in ("REQUESTED", "COMPLETED_SUCCESS"):
             return backfill
         if time.monotonic() > deadline:
@@ -362,13 +381,12 @@ def wait_for_backfill(server: DagsterDev, done, timeout: float = RUN_S) -> dict:
 
 def test_backfill_three_days_from_the_asset_graph(page, dagster_dev):
     start, end = BACKFILL
-    toast = launch_from_the_asset_graph(page, f"[{start}...{end}]", "Launch backfill")
+    toast = launch_from_the_asset_graph(page, f"[{start}...{end}]")
     assert "backfill" in toast.lower(), toast
-    backfill = wait_for_backfill(dagster_dev, lambda b: b["runs"] and b["runs"][0]["status"] in ("SUCCESS", "FAILURE"))
-    assert backfill["partitionNames"] == ["2025-12-25", "2025-12-26", "2025-12-27"]
-    # BackfillPolicy.multi_run(max_partitions_per_run=7): one run for the three days.
-    [run] = backfill["runs"]
-    wait_for_run(dagster_dev, run["runId"])
+    backfill_id = newest_backfill_id(dagster_dev)
+    backfill = wait_for_backfill(dagster_dev, backfill_id, lambda b: b["status"] != "REQUESTED")
+    # BackfillPolicy.multi_run(max_partitions_per_run=7): one run for the three days; then their week's digest.
+    assert sorted(backfill_runs(dagster_dev, backfill)) == ["2025-12-22", f"{start}...{end}"]
 
     # The assets' latest metadata covers the range.
     assert open_asset(page, "papers")[0] == 13 + 6
@@ -386,8 +404,7 @@ def test_backfill_three_days_from_the_asset_graph(page, dagster_dev):
     for day, _ in issues:
         assert (dagster_dev.data / "issues" / f"{day}.md").is_file()
 
-    # The backfill itself, once the daemon has seen its run finish, as a user checks on it.
-    backfill = wait_for_backfill(dagster_dev, lambda b: b["status"] != "REQUESTED")
+    # The backfill itself, as a user checks on it.
     assert backfill["status"] == "COMPLETED_SUCCESS", backfill
     page.goto(f"/runs/b/{backfill['id']}")
     page.get_by_text("Succeeded", exact=True).first.wait_for()
