@@ -228,7 +228,7 @@ def materialize_weeks(start: dt.date, end: dt.date | None = None, *, data_dir: s
             return materialize_weeks(start, end, data_dir=data_dir, archive_dir=archive_dir, base_url=base_url,
                                      daily_papers=daily_papers, raise_on_error=raise_on_error, instance=owned)
     resources = _resources(data_dir, archive_dir, base_url, daily_papers)
-    run_config = {"resources": {name: resources[name] for name in ("storage", "daily_papers")}, **_QUIET}
+    run_config = {"resources": {name: resources[name] for name in ("storage", "daily_papers", "publish")}, **_QUIET}
     job = defs.resolve_job_def("weekly_digest_job")
     if len(weeks) == 1:
         return job.execute_in_process(run_config=run_config, instance=instance, partition_key=weeks[0].isoformat(),

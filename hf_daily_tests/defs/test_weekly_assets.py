@@ -3,11 +3,15 @@
 
 import datetime as dt
 import json
+import subprocess
 
 import dagster as dg
 import feedparser
 import pytest
 
+from hf_daily import warehouse as wh
+from hf_daily.channels import git_repo
+from hf_daily.core.layout import DataLayout
 from hf_daily.definitions import defs
 from hf_daily.defs.weekly.assets import weekly_digest_schedule, weekly_partitions, weekly_request
 from hf_daily.runner import materialize_weeks
@@ -44,7 +48,7 @@ def test_the_digest_pages_and_feed_from_the_days_in_the_warehouse(days, instance
     result = materialize_weeks(W52, data_dir=str(data), archive_dir=str(archive), instance=instance)
     assert result.success
     assert sorted(e.asset_key.to_user_string() for e in result.get_asset_materialization_events()) == [
-        "weekly_digest", "weekly_page"]
+        "weekly_digest", "weekly_git_publish", "weekly_page"]
     assert {e.partition for e in result.get_asset_materialization_events()} == {"2025-12-22"}
     markdown = (data / "weekly" / "2025-W52.md").read_text()
     # 2512.00001 was featured on both days: one paper, its latest upvotes.
@@ -121,5 +125,32 @@ def test_the_monday_schedule_digests_the_week_whose_day_plus_7_refresh_is_done()
 def test_the_daily_job_leaves_the_weekly_assets_to_their_own_job():
     daily = {k.to_user_string() for k in defs.resolve_job_def("daily_issue_job").asset_layer.executable_asset_keys}
     weekly = {k.to_user_string() for k in defs.resolve_job_def("weekly_digest_job").asset_layer.executable_asset_keys}
-    assert weekly == {"weekly_digest", "weekly_page"}
+    assert weekly == {"weekly_digest", "weekly_page", "weekly_git_publish"}
     assert "newsletter_issue" in daily and not daily & weekly
+
+
+def test_a_week_is_committed_once_and_a_day_never_brings_its_page(days, instance, tmp_path, monkeypatch):
+    data, archive = days
+    remote = tmp_path / "news.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    monkeypatch.setenv("HF_DAILY_PUBLISH_REPO", str(remote))
+
+    def log() -> list[str]:
+        return subprocess.run(["git", "--git-dir", str(remote), "log", "--format=%s", "main"], capture_output=True,
+                              text=True, check=True).stdout.splitlines()
+
+    def files(commit: str) -> list[str]:
+        return subprocess.run(["git", "--git-dir", str(remote), "show", "--name-only", "--format=", commit],
+                              capture_output=True, text=True, check=True).stdout.split()
+
+    # The days first, as the daily job publishes them; the week's page does not exist yet.
+    git_repo.publish_days(wh.Warehouse(data / "warehouse.duckdb"), list(DAYS), DataLayout(data),
+                          git_repo.GitTarget(str(remote)))
+    assert materialize_weeks(W52, data_dir=str(data), archive_dir=str(archive), instance=instance).success
+    assert log()[0] == "weekly 2025-W52: 3 papers"
+    assert {"weekly/2025-W52.md", "site/2025-W52.html"} <= set(files("main"))
+    # Again: nothing new for the week, and a day published again does not pick up the week's page.
+    assert materialize_weeks(W52, data_dir=str(data), archive_dir=str(archive), instance=instance).success
+    git_repo.publish_days(wh.Warehouse(data / "warehouse.duckdb"), list(DAYS), DataLayout(data),
+                          git_repo.GitTarget(str(remote)))
+    assert log() == ["weekly 2025-W52: 3 papers", "issue 2025-12-23: 2 papers", "issue 2025-12-22: 2 papers"]

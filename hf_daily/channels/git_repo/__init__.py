@@ -11,11 +11,20 @@ import datetime as dt
 from collections.abc import Sequence
 
 from hf_daily import warehouse as wh
-from hf_daily.channels.git_repo.publish import BranchReport, GitTarget, PublishError, PublishReport, publish
+from hf_daily.channels.git_repo.publish import (
+    BranchReport,
+    GitTarget,
+    PublishError,
+    PublishReport,
+    publish,
+    publish_weeks,
+)
 from hf_daily.core.layout import DataLayout
 from hf_daily.steps.issue import read_issue_summaries
+from hf_daily.steps.weekly import read_weekly_summaries
 
-__all__ = ["BranchReport", "GitTarget", "PublishError", "PublishReport", "publish", "publish_days"]
+__all__ = ["BranchReport", "GitTarget", "PublishError", "PublishReport", "publish", "publish_days",
+           "publish_weekly_digests"]
 
 
 def publish_days(warehouse: wh.Warehouse, days: Sequence[dt.date], layout: DataLayout, target: GitTarget,
@@ -23,3 +32,15 @@ def publish_days(warehouse: wh.Warehouse, days: Sequence[dt.date], layout: DataL
     """Publish the days' files of data/ to the target, the paper counts read from newsletter_issues."""
     summaries = {summary.day: summary for summary in read_issue_summaries(warehouse, layout)}
     return publish(days, layout, target, summaries)
+
+
+def publish_weekly_digests(warehouse: wh.Warehouse, weeks: Sequence[dt.date], layout: DataLayout,
+                           target: GitTarget) -> PublishReport:
+    """Publish the weeks' digests (Markdown, page) and the site's shared files, one commit a week."""
+    digests = [w for w in read_weekly_summaries(warehouse) if w.week in set(weeks)]
+    missing = sorted(set(weeks) - {w.week for w in digests})
+    if missing:
+        raise PublishError(f"no weekly digest of {', '.join(d.isoformat() for d in missing)} in weekly_digests: "
+                           "materialize weekly_digest first")
+    summaries = {summary.day: summary for summary in read_issue_summaries(warehouse, layout)}
+    return publish_weeks(digests, layout, target, summaries)

@@ -14,15 +14,23 @@ to do about it; the commits stay in the working copy and the next run pushes the
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hf_daily.channels.git_repo.git import DEFAULT_AUTHOR, Git, GitError, Identity, check_remote, redact_url
-from hf_daily.channels.git_repo.readme import README, commit_message, render_readme, render_site_front
+from hf_daily.channels.git_repo.readme import (
+    README,
+    commit_message,
+    render_readme,
+    render_site_front,
+    weekly_commit_message,
+)
 from hf_daily.core.files import write_atomically
 from hf_daily.core.layout import DataLayout
 from hf_daily.steps.issue import IssueSummary
+from hf_daily.steps.weekly import WeeklySummary
 
 PUSH_ATTEMPTS = 3
 # What git says when the remote moved on since we last saw it: worth a fetch, a rebase and another push.
@@ -30,6 +38,8 @@ _RACE = ("[rejected] (fetch first)", "[rejected] (non-fast-forward)", "failed to
 # Pages hosts (GitHub Pages) run Jekyll over a branch unless it holds this file; the site needs none.
 NO_JEKYLL = ".nojekyll"
 SITE_FRONT = "index.html"
+# A weekly digest's page (site/2025-W52.html): its week's commit brings it, as a day's brings the day's page.
+WEEK_PAGE = re.compile(r"\d{4}-W\d{2}\.html")
 
 
 class PublishError(RuntimeError):
@@ -71,7 +81,15 @@ def _day_files(layout: DataLayout, day: dt.date) -> list[Path]:
             layout.transcript(day), layout.poster(day), layout.page(day)]
 
 
+def _week_files(layout: DataLayout, week: dt.date) -> list[Path]:
+    """A weekly digest's own published files: its Markdown and its page."""
+    return [layout.weekly_issue(week), layout.weekly_page(week)]
+
+
 def _is_day_page(layout: DataLayout, path: Path) -> bool:
+    """A page of one day or one week: the commit of that day or week brings it."""
+    if WEEK_PAGE.fullmatch(path.name):  # before fromisoformat, which reads 2025-W52 as a date
+        return True
     try:
         return layout.page(dt.date.fromisoformat(path.stem)) == path
     except ValueError:
@@ -88,11 +106,19 @@ def _shared_site_files(layout: DataLayout) -> list[Path]:
             and not (path.parent == layout.site and _is_day_page(layout, path))]
 
 
-def day_files(layout: DataLayout, day: dt.date) -> dict[str, Path | None]:
+def _files(layout: DataLayout, own: Sequence[Path]) -> dict[str, Path | None]:
     """Path in the repository -> the file of data/ to copy there, or None where data/ has none (so the
-    repository drops it too: a chart no longer drawn)."""
-    files = {layout.link(path, layout.root): path if path.is_file() else None for path in _day_files(layout, day)}
+    repository drops it too: a chart no longer drawn); ``own`` and the site's shared files."""
+    files = {layout.link(path, layout.root): path if path.is_file() else None for path in own}
     return files | {layout.link(path, layout.root): path for path in _shared_site_files(layout)}
+
+
+def day_files(layout: DataLayout, day: dt.date) -> dict[str, Path | None]:
+    return _files(layout, _day_files(layout, day))
+
+
+def week_files(layout: DataLayout, week: dt.date) -> dict[str, Path | None]:
+    return _files(layout, _week_files(layout, week))
 
 
 def dropped_feeds(layout: DataLayout, repo: DataLayout) -> dict[str, None]:
@@ -286,9 +312,17 @@ def _check_branch(git: Git, name: str, setting: str) -> None:
         raise PublishError(f"{name!r} is not a branch name git accepts: fix {setting}")
 
 
+@dataclass(frozen=True)
+class Commit:
+    """What one commit brings: a day's files, or a week's, and its message."""
+    key: dt.date  # the day, or the week's Monday
+    files: Callable[[DataLayout], Mapping[str, Path | None]]  # of the working copy's layout
+    message: Callable[[str], str]  # for the branch's kind of commit: 'issue', 'site', 'weekly', ...
+
+
 def _publish_branch(path: Path, branch: str, remote: str, target: GitTarget, author: Identity,
-                    days: Sequence[dt.date], layout: DataLayout, summaries: Mapping[dt.date, IssueSummary],
-                    generated: Callable[[DataLayout], Mapping[str, bytes]], kind: str) -> BranchReport:
+                    commits_to_make: Sequence[Commit], generated: Callable[[DataLayout], Mapping[str, bytes]],
+                    kind: str) -> BranchReport:
     path.mkdir(parents=True, exist_ok=True)
     with Git(path, author, token=target.token, ssh_key=target.ssh_key) as git:
         copy = _WorkingCopy(git, remote, branch, max(1, target.push_attempts))
@@ -296,11 +330,11 @@ def _publish_branch(path: Path, branch: str, remote: str, target: GitTarget, aut
         try:
             copy.open()
             commits = {}
-            for day in days:
-                copy.sync(day_files(layout, day) | dropped_feeds(layout, repo))
+            for unit in commits_to_make:
+                copy.sync(unit.files(repo))
                 copy.sync(generated(repo))
-                if sha := copy.commit(commit_message(kind, day, summaries.get(day))):
-                    commits[day] = sha
+                if sha := copy.commit(unit.message(kind)):
+                    commits[unit.key] = sha
             pushed = copy.push(lambda: copy.sync(generated(repo)))
         except GitError as error:
             raise PublishError(f"publishing {branch} in {path} for {redact_url(remote)}: {error}. Fix the cause, or "
@@ -308,10 +342,8 @@ def _publish_branch(path: Path, branch: str, remote: str, target: GitTarget, aut
         return BranchReport(branch=branch, working_copy=path, commits=commits, head=copy.head(), pushed=pushed)
 
 
-def publish(days: Sequence[dt.date], layout: DataLayout, target: GitTarget,
-            summaries: Mapping[dt.date, IssueSummary]) -> PublishReport:
-    """Commit each of ``days`` (in order, one commit a day unless nothing changed) to the target's branch, and
-    the site to its own branch when one is set, and push them. ``summaries`` give the paper counts."""
+def _publish(commits: Sequence[Commit], layout: DataLayout, target: GitTarget,
+             summaries: Mapping[dt.date, IssueSummary], kinds: tuple[str, str]) -> PublishReport:
     try:
         remote = check_remote(target.repo)
         author = Identity.parse(target.author)
@@ -320,11 +352,6 @@ def publish(days: Sequence[dt.date], layout: DataLayout, target: GitTarget,
     if target.ssh_key and not Path(target.ssh_key).expanduser().is_file():
         raise PublishError(f"HF_DAILY_PUBLISH_SSH_KEY names {target.ssh_key}, which is not a file: give the path of "
                            "the private key")
-    days = sorted(set(days))
-    missing = [day for day in days if not layout.issue(day).is_file()]
-    if missing:
-        raise PublishError(f"{layout.issue(missing[0])} is missing: materialize newsletter_issue (and the delivery "
-                           f"assets) for {', '.join(d.isoformat() for d in missing)} before publishing")
     layout.publish.mkdir(parents=True, exist_ok=True)
     with Git(layout.publish, author) as git:
         _check_branch(git, target.branch, "HF_DAILY_PUBLISH_BRANCH")
@@ -333,10 +360,38 @@ def publish(days: Sequence[dt.date], layout: DataLayout, target: GitTarget,
     if target.site_branch == target.branch:
         raise PublishError(f"the site branch is the issues' branch ({target.branch}): give the site its own branch "
                            "(HF_DAILY_PUBLISH_SITE_BRANCH) or leave it empty")
-    issues = _publish_branch(layout.publish_issues, target.branch, remote, target, author, days, layout, summaries,
-                             lambda repo: readme_files(repo, summaries), "issue")
+    issues = _publish_branch(layout.publish_issues, target.branch, remote, target, author, commits,
+                             lambda repo: readme_files(repo, summaries), kinds[0])
     site = None
     if target.site_branch:
-        site = _publish_branch(layout.publish_site, target.site_branch, remote, target, author, days, layout,
-                               summaries, site_front_files, "site")
+        site = _publish_branch(layout.publish_site, target.site_branch, remote, target, author, commits,
+                               site_front_files, kinds[1])
     return PublishReport(remote=redact_url(remote), issues=issues, site=site)
+
+
+def publish(days: Sequence[dt.date], layout: DataLayout, target: GitTarget,
+            summaries: Mapping[dt.date, IssueSummary]) -> PublishReport:
+    """Commit each of ``days`` (in order, one commit a day unless nothing changed) to the target's branch, and
+    the site to its own branch when one is set, and push them. ``summaries`` give the paper counts."""
+    days = sorted(set(days))
+    missing = [day for day in days if not layout.issue(day).is_file()]
+    if missing:
+        raise PublishError(f"{layout.issue(missing[0])} is missing: materialize newsletter_issue (and the delivery "
+                           f"assets) for {', '.join(d.isoformat() for d in missing)} before publishing")
+    commits = [Commit(day, lambda repo, day=day: day_files(layout, day) | dropped_feeds(layout, repo),
+                      lambda kind, day=day: commit_message(kind, day, summaries.get(day))) for day in days]
+    return _publish(commits, layout, target, summaries, ("issue", "site"))
+
+
+def publish_weeks(weeks: Sequence[WeeklySummary], layout: DataLayout, target: GitTarget,
+                  summaries: Mapping[dt.date, IssueSummary]) -> PublishReport:
+    """Commit each weekly digest (its Markdown and page, and the site's shared files: the index, the weekly
+    feed) like a day, one commit a week unless nothing changed, and push."""
+    weeks = sorted(weeks, key=lambda w: w.week)
+    missing = [w for w in weeks if not layout.weekly_issue(w.week).is_file()]
+    if missing:
+        raise PublishError(f"{layout.weekly_issue(missing[0].week)} is missing: materialize weekly_digest and "
+                           f"weekly_page for {', '.join(w.name for w in missing)} before publishing")
+    commits = [Commit(w.week, lambda repo, week=w.week: week_files(layout, week) | dropped_feeds(layout, repo),
+                      lambda kind, w=w: weekly_commit_message(kind, w)) for w in weeks]
+    return _publish(commits, layout, target, summaries, ("weekly", "weekly site"))

@@ -20,6 +20,7 @@ from hf_daily.channels.markdown import escape_markdown
 from hf_daily.core.display import MACHINE_TRANSLATED, SITE_TITLE, long_date, plain_text
 from hf_daily.core.layout import DataLayout
 from hf_daily.steps.issue import IssueSummary
+from hf_daily.steps.weekly import WeeklySummary
 
 README = "README.md"
 LATEST_HEADING = "最新一期"
@@ -82,6 +83,11 @@ def commit_message(kind: str, day: dt.date, summary: IssueSummary | None) -> str
     """'issue 2025-12-26: 6 papers': the day and its paper count, on one line whatever ``kind`` holds."""
     count = "" if summary is None else f": {summary.paper_count} paper{'' if summary.paper_count == 1 else 's'}"
     return plain_text(f"{kind} {day.isoformat()}{count}") + "\n"
+
+
+def weekly_commit_message(kind: str, week: WeeklySummary) -> str:
+    """'weekly 2025-W52: 64 papers'."""
+    return plain_text(f"{kind} {week.name}: {week.paper_count} paper{'' if week.paper_count == 1 else 's'}") + "\n"
 
 
 def render_site_front(index: str) -> str:

@@ -8,7 +8,7 @@ from hf_daily.defs.resources import GitPublishResource, StorageResource
 NOT_CONFIGURED = "not configured: set HF_DAILY_PUBLISH_REPO (or the publish resource's repo) to publish"
 
 
-def _branch_metadata(prefix: str, report: git_repo.BranchReport) -> dict:
+def branch_metadata(prefix: str, report: git_repo.BranchReport) -> dict:
     return {
         f"{prefix}branch": report.branch,
         f"{prefix}commit": report.head or "",
@@ -37,7 +37,7 @@ def git_publish(context: dg.AssetExecutionContext, storage: StorageResource,
     except git_repo.PublishError as error:
         raise dg.Failure(description=str(error)) from None
     metadata = {"days": days_label(days), "status": "published", "remote": report.remote,
-                **_branch_metadata("", report.issues)}
+                **branch_metadata("", report.issues)}
     if report.site is not None:
-        metadata |= _branch_metadata("site_", report.site)
+        metadata |= branch_metadata("site_", report.site)
     return dg.MaterializeResult(metadata=metadata)
