@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 import dagster as dg
 
 from hf_daily.channels import git_repo
@@ -20,6 +22,22 @@ def branch_metadata(prefix: str, report: git_repo.BranchReport) -> dict:
     }
 
 
+def published(publish: GitPublishResource, run: Callable[[git_repo.GitTarget], git_repo.PublishReport]) -> dict:
+    """A publishing asset's metadata: not configured (nothing run), or what ``run`` committed and pushed to the
+    resource's target; its failure as the asset's, with the remote's answer and the fix."""
+    target = publish.target()
+    if target is None:
+        return {"status": NOT_CONFIGURED, "pushed": False}
+    try:
+        report = run(target)
+    except git_repo.PublishError as error:
+        raise dg.Failure(description=str(error)) from None
+    metadata = {"status": "published", "remote": report.remote, **branch_metadata("", report.issues)}
+    if report.site is not None:
+        metadata |= branch_metadata("site_", report.site)
+    return metadata
+
+
 @daily_asset(
     group_name="publish",
     deps=["newsletter_issue", "narration_script", "spoken_briefing", "poster", "html_issue"], kinds={"git"},
@@ -29,15 +47,5 @@ def branch_metadata(prefix: str, report: git_repo.BranchReport) -> dict:
 def git_publish(context: dg.AssetExecutionContext, storage: StorageResource,
                 publish: GitPublishResource) -> dg.MaterializeResult:
     days = partition_days(context)
-    target = publish.target()
-    if target is None:
-        return dg.MaterializeResult(metadata={"days": days_label(days), "status": NOT_CONFIGURED, "pushed": False})
-    try:
-        report = git_repo.publish_days(storage.warehouse(), days, storage.layout, target)
-    except git_repo.PublishError as error:
-        raise dg.Failure(description=str(error)) from None
-    metadata = {"days": days_label(days), "status": "published", "remote": report.remote,
-                **branch_metadata("", report.issues)}
-    if report.site is not None:
-        metadata |= branch_metadata("site_", report.site)
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(metadata={"days": days_label(days), **published(
+        publish, lambda target: git_repo.publish_days(storage.warehouse(), days, storage.layout, target))})

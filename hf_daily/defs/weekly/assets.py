@@ -11,7 +11,7 @@ from hf_daily.core.constants import FIRST_DAY, SETTLED_AFTER_DAYS
 from hf_daily.core.weeks import monday_of, week_name
 from hf_daily.defs.metadata import table_metadata
 from hf_daily.defs.partitions import DUCKDB_POOL
-from hf_daily.defs.publish.assets import NOT_CONFIGURED, branch_metadata
+from hf_daily.defs.publish.assets import published
 from hf_daily.defs.resources import DailyPapersResource, GitPublishResource, StorageResource
 from hf_daily.sources.page import parse_page
 from hf_daily.steps.weekly import week_paper_ids
@@ -110,17 +110,8 @@ def weekly_page(context: dg.AssetExecutionContext, storage: StorageResource) -> 
 def weekly_git_publish(context: dg.AssetExecutionContext, storage: StorageResource,
                        publish: GitPublishResource) -> dg.MaterializeResult:
     weeks = _weeks(context)
-    target = publish.target()
-    if target is None:
-        return dg.MaterializeResult(metadata={"status": NOT_CONFIGURED, "pushed": False})
-    try:
-        report = git_repo.publish_weekly_digests(storage.warehouse(), weeks, storage.layout, target)
-    except git_repo.PublishError as error:
-        raise dg.Failure(description=str(error)) from None
-    metadata = {"status": "published", "remote": report.remote, **branch_metadata("", report.issues)}
-    if report.site is not None:
-        metadata |= branch_metadata("site_", report.site)
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(metadata=published(
+        publish, lambda target: git_repo.publish_weekly_digests(storage.warehouse(), weeks, storage.layout, target)))
 
 
 weekly_digest_job = dg.define_asset_job(
