@@ -9,6 +9,8 @@ from __future__ import annotations
 import array
 import ctypes
 import datetime as dt
+import hashlib
+import json
 import re
 import threading
 from collections.abc import Sequence
@@ -160,12 +162,59 @@ class Briefing:
     engine: str
 
 
+# eSpeak NG's waveform depends on what it spoke before in the process, so the same script never gives the same
+# bytes twice. The MP3 says which script and voice it speaks, in an ID3v2.3 TXXX frame (players show or skip
+# it), and a briefing whose script is unchanged is kept as it is: a re-run rewrites (and the git channel
+# commits) nothing, and a backfill does not speak hours of audio again.
+_TAG_DESCRIPTION = b"hf-daily"
+
+
+def _id3_tag(fields: dict) -> bytes:
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("ascii")
+    body = b"\0" + _TAG_DESCRIPTION + b"\0" + text  # ISO-8859-1, description, value
+    frame = b"TXXX" + len(body).to_bytes(4, "big") + b"\0\0" + body
+    size = len(frame)
+    syncsafe = bytes((size >> shift) & 0x7F for shift in (21, 14, 7, 0))
+    return b"ID3\3\0\0" + syncsafe + frame
+
+
+def _tag_of(path: Path) -> dict | None:
+    """The hf-daily fields of an MP3 this module wrote, or None."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(10)
+            if len(head) < 10 or head[:3] != b"ID3":
+                return None
+            tag = f.read(sum(b << shift for b, shift in zip(head[6:10], (21, 14, 7, 0))))
+    except OSError:
+        return None
+    marker = b"TXXX"
+    if not tag.startswith(marker):
+        return None
+    body = tag[10:10 + int.from_bytes(tag[4:8], "big")]
+    prefix = b"\0" + _TAG_DESCRIPTION + b"\0"
+    if not body.startswith(prefix):
+        return None
+    try:
+        return json.loads(body[len(prefix):])
+    except ValueError:
+        return None
+
+
 def write_briefing(script: str, path: Path, voice: str = "cmn") -> Briefing:
-    """Speak a narration script into an MP3, written so that readers never see half a file."""
+    """Speak a narration script into an MP3, written so that readers never see half a file; an MP3 of the
+    same script and voice already there is kept."""
+    path = Path(path)
+    wanted = {"script_sha256": hashlib.sha256(script.encode("utf-8")).hexdigest(), "voice": voice}
+    found = _tag_of(path)
+    if found and {k: found.get(k) for k in wanted} == wanted:
+        return Briefing(path, found["seconds"], found["sample_rate"], path.stat().st_size, found["engine"])
     speech = synthesize(script, voice=voice)
-    mp3 = encode_mp3(speech)
-    write_atomically(Path(path), mp3)
-    return Briefing(Path(path), round(speech.seconds, 2), speech.sample_rate, len(mp3), speech.engine)
+    seconds = round(speech.seconds, 2)
+    mp3 = _id3_tag(wanted | {"seconds": seconds, "sample_rate": speech.sample_rate, "engine": speech.engine}) \
+        + encode_mp3(speech)
+    write_atomically(path, mp3)
+    return Briefing(path, seconds, speech.sample_rate, len(mp3), speech.engine)
 
 
 def _briefing_job(job: tuple[str, Path]) -> Briefing:

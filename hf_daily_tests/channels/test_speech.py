@@ -31,8 +31,11 @@ def briefing(tmp_path_factory):
 
 
 def test_the_mp3_decodes_to_speech_as_long_as_the_script(briefing):
-    head = briefing.path.read_bytes()[:2]
-    assert head[0] == 0xFF and head[1] & 0xE0 == 0xE0, "no MPEG frame sync at the start"
+    data = briefing.path.read_bytes()
+    # An ID3v2.3 tag (which script it speaks), then the first MPEG frame.
+    assert data[:5] == b"ID3\x03\x00"
+    start = 10 + sum(b << shift for b, shift in zip(data[6:10], (21, 14, 7, 0)))
+    assert data[start] == 0xFF and data[start + 1] & 0xE0 == 0xE0, "no MPEG frame sync after the tag"
     decoded, seconds = decode(briefing.path)
     # The encoder pads a frame or two at each end; nothing more.
     assert seconds == pytest.approx(briefing.seconds, abs=0.2)
@@ -43,6 +46,19 @@ def test_the_mp3_decodes_to_speech_as_long_as_the_script(briefing):
     loud = sum(1 for s in samples if abs(s) > 1000)
     assert loud > len(samples) * 0.1, "the audio is (nearly) silent"
     assert briefing.engine.startswith("eSpeak NG 1.5") and "cmn" in briefing.engine
+
+
+def test_the_same_script_keeps_its_mp3_and_another_script_speaks_again(tmp_path):
+    # eSpeak NG never gives the same bytes twice in a process: only the tag can say nothing changed.
+    path = tmp_path / "2025-12-26.mp3"
+    first = speech.write_briefing(SCRIPT, path)
+    data, stamp = path.read_bytes(), path.stat().st_mtime_ns
+    again = speech.write_briefing(SCRIPT, path)
+    assert again == first and path.read_bytes() == data and path.stat().st_mtime_ns == stamp
+    changed = speech.write_briefing(SCRIPT + "再见。\n", path)
+    assert changed.seconds > first.seconds and path.read_bytes() != data
+    other_voice = speech.write_briefing(SCRIPT + "再见。\n", path, voice="cmn-latn-pinyin")
+    assert other_voice.engine.endswith("(cmn-latn-pinyin)")
 
 
 def test_no_partial_files_are_left(briefing):
