@@ -11,7 +11,7 @@ from hf_daily.translate.config import TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
 from hf_daily.translate.glossary import apply_house_style
 from hf_daily.translate.prompts import Hints
-from hf_daily.translate.quality import check_translation, translation_stats
+from hf_daily.translate.quality import CJK, check_translation, translation_stats
 from hf_daily.translate.titles import adds_colon, dropped_words
 from hf_daily.translate.text import join_title_name, normalize_text, split_title_name
 
@@ -182,11 +182,11 @@ class BaseTranslator:
         return [result[t] if t else "" for t in normalized]
 
     def _retry_lost(self, translated: dict[str, str], kind: Kind, size: int) -> None:
-        """Translate again, naming what was lost, each unit whose translation lost a number, URL or name
-        (or, for a title, left a word out).
+        """Translate again, naming what was lost, each unit whose translation lost a number, URL or name,
+        left ordinary English words untranslated (or, for a title, left a word out).
 
-        Small models drop "72k" or "GPT-4o" now and then; told what to keep, they mostly keep it.
-        The second try replaces the first only when the quality checks find fewer problems in it.
+        Small models drop "72k" or "GPT-4o" now and then, or leave "scalable" in English; told what to keep
+        or to translate, they mostly do. The second try replaces the first only when ``better`` says so.
         """
         hints = {unit: h for unit, output in translated.items() if (h := retry_hints(unit, output, kind))}
         order = sorted(hints, key=self._unit_length)
@@ -203,7 +203,8 @@ def retry_hints(source: str, translation: str, kind: Kind) -> Hints | None:
     title = kind == "title"
     render = tuple(dropped_words(source, translation)[:MAX_KEEP_HINTS]) if title else ()
     no_colon = title and adds_colon(source, translation)
-    return Hints(keep, render, no_colon) if keep or render or no_colon else None
+    english = tuple(english_left(source, translation))
+    return Hints(keep, render, no_colon, english) if keep or render or no_colon or english else None
 
 
 def lost_items(source: str, translation: str) -> list[str]:
@@ -212,10 +213,33 @@ def lost_items(source: str, translation: str) -> list[str]:
     return list(dict.fromkeys(stats.lost_numbers + stats.lost_urls + stats.lost_names))[:MAX_KEEP_HINTS]
 
 
+def english_left(source: str, translation: str) -> list[str]:
+    """The ordinary English words ``translation`` leaves untranslated (names, acronyms and the words Chinese ML
+    writing keeps excepted), once the house style has translated those it knows; at most MAX_KEEP_HINTS."""
+    styled = apply_house_style(source, translation)
+    words = dict.fromkeys(w.lower() for w in translation_stats(source, styled).english_left if len(w) > 1)
+    return list(words)[:MAX_KEEP_HINTS]
+
+
+# A second try that leaves less English wins a tie only if it keeps this share of the first's Chinese:
+# leaving a word out is not translating it.
+MIN_CJK_KEPT = 0.9
+
+
 def better(source: str, first: str, second: str, kind: Kind) -> str:
-    """``second`` if the quality checks find fewer problems in it than in ``first``, else ``first``."""
-    return second if len(check_translation(source, second, kind)) < len(check_translation(source, first, kind)) \
-        else first
+    """``second`` if the quality checks find fewer problems in it than in ``first``, or as many problems and
+    fewer English words left untranslated (after the house style) without losing Chinese; else ``first``."""
+    problems_first = len(check_translation(source, first, kind))
+    problems_second = len(check_translation(source, second, kind))
+    if problems_second != problems_first:
+        return second if problems_second < problems_first else first
+    left_first, left_second = _english_words_left(source, first), _english_words_left(source, second)
+    kept = len(CJK.findall(second)) >= MIN_CJK_KEPT * len(CJK.findall(first))
+    return second if left_second < left_first and kept else first
+
+
+def _english_words_left(source: str, translation: str) -> int:
+    return translation_stats(source, apply_house_style(source, translation)).untranslated_words
 
 
 def wrap_load(fn, error_factory):

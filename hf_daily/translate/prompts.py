@@ -9,7 +9,7 @@ so a runtime can compute the model state after it once and reuse it for every
 title (or abstract) of a run (CTranslate2's static prompt, llama.cpp's shared
 sequence). The terms of the glossary that occur in the text go in the user
 message, before the text, and so, on a second try, do the numbers and names
-that the first try lost.
+that the first try lost and the English words it left untranslated.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Literal, NamedTuple
 
 from hf_daily.translate.glossary import relevant_terms
 
-PROMPT_VERSION = "prompt-v6"
+# v7: a second try also names the English words the first left ("Translate these English words into Chinese too").
+PROMPT_VERSION = "prompt-v7"
 
 Kind = Literal["title", "abstract"]
 
@@ -41,16 +42,19 @@ _KIND_RULES = {
 TERMS_HEADER = "Terms: "
 KEEP_HEADER = "Keep exactly as written: "
 RENDER_HEADER = "Translate every word, including: "
+ENGLISH_HEADER = "Translate these English words into Chinese too: "
 NO_COLON = "Add no colon: translate the title as one phrase, as the English has it."
 TEXT_HEADER = "Text:\n"
 
 
 class Hints(NamedTuple):
-    """What a second try's prompt names: what the first try lost (kept as written) or left out (to translate)."""
+    """What a second try's prompt names: what the first try lost (kept as written), left out (to translate)
+    or left in English (to translate)."""
 
     keep: tuple[str, ...] = ()
     render: tuple[str, ...] = ()
     no_colon: bool = False
+    english: tuple[str, ...] = ()
 
 
 def system_message(kind: Kind) -> dict[str, str]:
@@ -67,6 +71,8 @@ def user_message(text: str, hints: Hints | None = None) -> dict[str, str]:
         lines.append(KEEP_HEADER + ", ".join(hints.keep))
     if hints and hints.render:
         lines.append(RENDER_HEADER + ", ".join(hints.render))
+    if hints and hints.english:
+        lines.append(ENGLISH_HEADER + ", ".join(hints.english))
     if hints and hints.no_colon:
         lines.append(NO_COLON)
     if not lines:

@@ -62,6 +62,7 @@ class TranslationStats:
     lost_names: list[str]
     english_run: str
     repeated: str  # a piece of text the output repeats many times (a generation loop), or ""
+    english_left: list[str]  # the distinct ordinary English words left in the output, in order
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -217,6 +218,7 @@ def translation_stats(source: str, output: str) -> TranslationStats:
         cjk_share=round(share, 3), length_ratio=round(len(output) / max(len(source), 1), 3),
         longest_english_run=run, lost_numbers=lost_numbers, lost_urls=lost_urls, lost_names=lost_names,
         english_run=run_text, repeated=_repeated(output),
+        english_left=list(dict.fromkeys(w for _s, _e, w in ordinary)),
     )
 
 

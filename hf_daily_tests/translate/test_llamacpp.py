@@ -32,11 +32,13 @@ CLEAR_TITLES = TITLES[:5]
 
 @pytest.fixture(scope="module", autouse=True)
 def no_title_retries():
-    # The random model's titles drop every word, so each would be tried again with a new prompt, and the
-    # near ties of those prompts are float rounding's to decide. The retry policy has tests of its own.
+    # The random model's titles drop every word (and its texts leave English), so each would be tried again
+    # with a new prompt, and the near ties of those prompts are float rounding's to decide. The retry policy
+    # has tests of its own (test_english_retry.py, test_openai.py).
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("hf_daily.translate.base.dropped_words", lambda source, translation: [])
         patch.setattr("hf_daily.translate.base.adds_colon", lambda source, translation: False)
+        patch.setattr("hf_daily.translate.base.english_left", lambda source, translation: [])
         yield
 
 
