@@ -162,17 +162,14 @@ _QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def _resources(data_dir: str, archive_dir: str | None, base_url: str | None, daily_papers: dict | None,
-               translator: dict | None = None) -> dict:
-    # Run config replaces a resource's configuration whole: each is given in full, the environment's
-    # settings under the caller's, so that a flag never drops a setting it does not name.
-    return {
-        "storage": {"config": resource_config("storage", {"data_dir": data_dir})},
-        "daily_papers": {"config": resource_config("daily_papers", {
-            **(daily_papers or {}), "archive_dir": archive_dir, "base_url": base_url})},
-        "translator": {"config": resource_config("translator", translator)},
-        "publish": {"config": resource_config("publish")},
-        "mail": {"config": resource_config("mail")},
-    }
+               translator: dict | None = None,
+               names: tuple[str, ...] = ("storage", "daily_papers", "translator", "publish", "mail")) -> dict:
+    """The run config of the resources ``names`` (those a job uses: a setting of another is not read, so it
+    cannot fail the run). Run config replaces a resource's configuration whole: each is given in full, the
+    environment's settings under the caller's, so that a flag never drops a setting it does not name."""
+    flags = {"storage": {"data_dir": data_dir}, "translator": translator,
+             "daily_papers": {**(daily_papers or {}), "archive_dir": archive_dir, "base_url": base_url}}
+    return {name: {"config": resource_config(name, flags.get(name))} for name in names}
 
 
 def materialize(start: dt.date, end: dt.date | None = None, *, data_dir: str = DEFAULT_DATA_DIR, archive_dir: str | None = None,
@@ -227,8 +224,8 @@ def materialize_weeks(start: dt.date, end: dt.date | None = None, *, data_dir: s
         with open_instance(data_dir) as owned:
             return materialize_weeks(start, end, data_dir=data_dir, archive_dir=archive_dir, base_url=base_url,
                                      daily_papers=daily_papers, raise_on_error=raise_on_error, instance=owned)
-    resources = _resources(data_dir, archive_dir, base_url, daily_papers)
-    run_config = {"resources": {name: resources[name] for name in ("storage", "daily_papers", "publish")}, **_QUIET}
+    run_config = {"resources": _resources(data_dir, archive_dir, base_url, daily_papers,
+                                          names=("storage", "daily_papers", "publish")), **_QUIET}
     job = defs.resolve_job_def("weekly_digest_job")
     if len(weeks) == 1:
         return job.execute_in_process(run_config=run_config, instance=instance, partition_key=weeks[0].isoformat(),

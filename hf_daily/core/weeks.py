@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+
+# week_name's shape, for files named by a week (2025-W52.json, 2025-W52.html).
+WEEK_NAME = re.compile(r"\d{4}-W\d{2}")
 
 
 def week_name(monday: dt.date) -> str:

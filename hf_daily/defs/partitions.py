@@ -51,5 +51,5 @@ def daily_multi_asset(**kwargs):
 
 
 def partition_days(context: dg.AssetExecutionContext) -> list[dt.date]:
-    """The days this run covers: one for a daily run, many for a run of a backfill."""
+    """The days this run covers: one for a daily run, many for a run of a backfill (weekly assets: their Mondays)."""
     return [dt.date.fromisoformat(key) for key in context.partition_keys]

@@ -30,14 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hf_daily.core.constants import PAGE_SIZE
-from hf_daily.core.weeks import week_name
+from hf_daily.core.weeks import WEEK_NAME, week_name
 from hf_daily.sources.page import DailyPapersError, RawPage, parse_page
 
 log = logging.getLogger(__name__)
 
 SHAPES = ("list", "string-items", "wrapped")
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
-_WEEK_NAME = re.compile(r"\d{4}-W\d{2}")
 _OK_STATUSES = {"success", "ok"}
 _EMPTY_STATUSES = {"no_data"}
 
@@ -246,7 +245,7 @@ def read_folder(folder: str | Path) -> tuple[list[ArchiveFile | ArchiveFileError
         if not path.is_file() or path.name.startswith("."):
             continue
         # A week's answer (2025-W52.json) cross-checks the weekly digest; it is no day to import.
-        if path.suffix.lower() != ".json" or _WEEK_NAME.fullmatch(path.stem):
+        if path.suffix.lower() != ".json" or WEEK_NAME.fullmatch(path.stem):
             ignored.append(path)
             continue
         try:

@@ -14,7 +14,6 @@ to do about it; the commits stay in the working copy and the next run pushes the
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from hf_daily.channels.git_repo.readme import (
 )
 from hf_daily.core.files import write_atomically
 from hf_daily.core.layout import DataLayout
+from hf_daily.core.weeks import WEEK_NAME
 from hf_daily.steps.issue import IssueSummary
 from hf_daily.steps.weekly import WeeklySummary
 
@@ -38,8 +38,6 @@ _RACE = ("[rejected] (fetch first)", "[rejected] (non-fast-forward)", "failed to
 # Pages hosts (GitHub Pages) run Jekyll over a branch unless it holds this file; the site needs none.
 NO_JEKYLL = ".nojekyll"
 SITE_FRONT = "index.html"
-# A weekly digest's page (site/2025-W52.html): its week's commit brings it, as a day's brings the day's page.
-WEEK_PAGE = re.compile(r"\d{4}-W\d{2}\.html")
 
 
 class PublishError(RuntimeError):
@@ -88,7 +86,9 @@ def _week_files(layout: DataLayout, week: dt.date) -> list[Path]:
 
 def _is_day_page(layout: DataLayout, path: Path) -> bool:
     """A page of one day or one week: the commit of that day or week brings it."""
-    if WEEK_PAGE.fullmatch(path.name):  # before fromisoformat, which reads 2025-W52 as a date
+    # A week's page (site/2025-W52.html) comes with its week's commit. Checked before fromisoformat, which
+    # reads 2025-W52 as a date.
+    if path.suffix == ".html" and WEEK_NAME.fullmatch(path.stem):
         return True
     try:
         return layout.page(dt.date.fromisoformat(path.stem)) == path

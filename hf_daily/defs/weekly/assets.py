@@ -10,7 +10,7 @@ from hf_daily.channels import git_repo, weekly
 from hf_daily.core.constants import FIRST_DAY, SETTLED_AFTER_DAYS
 from hf_daily.core.weeks import monday_of, week_name
 from hf_daily.defs.metadata import table_metadata
-from hf_daily.defs.partitions import DUCKDB_POOL
+from hf_daily.defs.partitions import DUCKDB_POOL, partition_days
 from hf_daily.defs.publish.assets import published
 from hf_daily.defs.resources import DailyPapersResource, GitPublishResource, StorageResource
 from hf_daily.sources.page import parse_page
@@ -28,10 +28,6 @@ def _days_of_week(*assets: str) -> list[dg.AssetDep]:
     return [dg.AssetDep(name, partition_mapping=_WEEK_OF_DAYS) for name in assets]
 
 
-def _weeks(context: dg.AssetExecutionContext) -> list[dt.date]:
-    return [dt.date.fromisoformat(key) for key in context.partition_keys]
-
-
 @dg.asset(
     partitions_def=weekly_partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool=DUCKDB_POOL,
     group_name=GROUP, kinds={"markdown", "duckdb"}, metadata=table_metadata("weekly_digests"),
@@ -43,7 +39,7 @@ def _weeks(context: dg.AssetExecutionContext) -> list[dt.date]:
                 "data/weekly/YYYY-Www.md and weekly_digests.",
 )
 def weekly_digest(context: dg.AssetExecutionContext, storage: StorageResource, daily_papers: DailyPapersResource):
-    weeks = _weeks(context)
+    weeks = partition_days(context)  # each week by its Monday
     digests = weekly.weekly_digest_weeks(storage.warehouse(), weeks, storage.layout)
     path, markdown, digest = digests[weeks[-1]]
     yield dg.MaterializeResult(metadata={
@@ -91,7 +87,7 @@ def _check_against_api(storage: StorageResource, daily_papers: DailyPapersResour
                 "data/site/weekly.xml.",
 )
 def weekly_page(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.MaterializeResult:
-    weeks = _weeks(context)
+    weeks = partition_days(context)  # each week by its Monday
     report = weekly.publish_weekly_pages(storage.warehouse(), weeks, storage.layout,
                                          site_url=os.environ.get("HF_DAILY_SITE_URL", ""))
     return dg.MaterializeResult(metadata={
@@ -109,7 +105,7 @@ def weekly_page(context: dg.AssetExecutionContext, storage: StorageResource) -> 
 )
 def weekly_git_publish(context: dg.AssetExecutionContext, storage: StorageResource,
                        publish: GitPublishResource) -> dg.MaterializeResult:
-    weeks = _weeks(context)
+    weeks = partition_days(context)  # each week by its Monday
     return dg.MaterializeResult(metadata=published(
         publish, lambda target: git_repo.publish_weekly_digests(storage.warehouse(), weeks, storage.layout, target)))
 
