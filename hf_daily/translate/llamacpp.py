@@ -254,26 +254,33 @@ class LlamaCppEngine:
         while queue or active:
             while queue and free_seqs:
                 index = queue.popleft()
+                free_seqs.sort(reverse=True)  # the lowest free id: the slots in use stay one run of ids
                 seq = free_seqs.pop()
                 if base:
                     api.llama_memory_seq_cp(memory, 0, seq, -1, -1)
                 active.append(_Slot(seq, index, list(prompts[index]), base, caps[index]))
-            items: list[tuple[int, int, int, bool]] = []
+            fed: dict[int, list[tuple[int, int, int, bool]]] = {}
+            room = BATCH_TOKENS
             # Generating slots first (one token each), then prompt chunks in the room left.
             for slot in sorted(active, key=lambda s: bool(s.pending)):
-                slot.row = -1
-                room = BATCH_TOKENS - len(items)
                 if not slot.pending:
-                    items.append((slot.out[-1], slot.pos, slot.seq, True))
-                    slot.pos += 1
-                    slot.row = len(items) - 1
+                    fed[slot.seq] = [(slot.out[-1], slot.pos, slot.seq, True)]
                 elif room > 0:
                     chunk, slot.pending = slot.pending[:room], slot.pending[room:]
-                    items += [(t, slot.pos + i, slot.seq, False) for i, t in enumerate(chunk)]
-                    slot.pos += len(chunk)
-                    if not slot.pending:  # the prompt is in: its last token's logits give the first output
-                        items[-1] = (*items[-1][:3], True)
-                        slot.row = len(items) - 1
+                    # The prompt is in when its last chunk is: that token's logits give the first output.
+                    fed[slot.seq] = [(t, slot.pos + i, slot.seq, not slot.pending and i == len(chunk) - 1)
+                                     for i, t in enumerate(chunk)]
+                else:
+                    continue
+                slot.pos += len(fed[slot.seq])
+                room -= len(fed[slot.seq])
+            # In sequence order: llama.cpp splits a batch over separate KV streams into micro-batches that
+            # each take one run of consecutive sequence ids, so slots fed out of order were computed one
+            # micro-batch each (measured: 16 slots cost 2.5x as much as in order).
+            items: list[tuple[int, int, int, bool]] = []
+            for slot in sorted(active, key=lambda s: s.seq):
+                items += fed.get(slot.seq, [])
+                slot.row = len(items) - 1 if slot.seq in fed and items[-1][3] else -1
             self._decode(items)
             still = []
             for slot in active:

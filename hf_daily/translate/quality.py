@@ -162,7 +162,17 @@ _COMMON = {
 }
 # English words Chinese ML writing commonly keeps.
 _KEPT_WORDS = {"token", "tokens", "prompt", "prompts", "transformer", "transformers", "embedding", "logits",
-               "softmax", "batch", "pipeline", "agent", "agents", "benchmark", "et", "al", "vs", "e.g", "i.e"}
+               "softmax", "batch", "pipeline", "agent", "agents", "benchmark", "et", "al", "vs", "e.g", "i.e",
+               "top-k", "top-p"}
+# Enumerators such as "(iii)": Chinese writing keeps them as the source writes them.
+_ROMAN = re.compile(r"(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})")
+
+
+def _symbols(source: str) -> set[str]:
+    """The source's one-letter variables (d, k, N) and roman enumerators: symbols, not English words, so a
+    translation keeps them. Compared case-sensitively; "a" and "I" are words."""
+    return {w for w in _LATIN_WORD.findall(source)
+            if (len(w) == 1 and w not in "aAI") or _ROMAN.fullmatch(w)}
 
 
 def _longest_english_run(output: str, words: list[tuple[int, int, str]]) -> tuple[int, str]:
@@ -204,7 +214,8 @@ def translation_stats(source: str, output: str) -> TranslationStats:
 
     # Words of the source that may legitimately stay English in the output.
     keep = {w.lower() for w in _LATIN_WORD.findall(src_no_urls) if _is_name(w)} | _KEPT_WORDS
-    ordinary = _ordinary_words(output, keep)
+    symbols = _symbols(src_no_urls)
+    ordinary = [w for w in _ordinary_words(output, keep) if w[2] not in symbols]
     run, run_text = _longest_english_run(output, ordinary)
     cjk = len(CJK.findall(output))
     latin_letters = sum(len(w) for _s, _e, w in ordinary)

@@ -55,3 +55,12 @@ def test_check_paper_prefixes_the_field():
 def test_unknown_kind_is_rejected():
     with pytest.raises(ValueError):
         check_translation("a", "b", "body")
+
+
+def test_variables_and_enumerators_of_the_source_are_symbols_not_english_left():
+    source = "We (i) embed each token in d dimensions and (iii) keep the top-k of a set of size N."
+    kept = "我们（i）将每个token嵌入d维，并（iii）保留大小为N的集合中的top-k。"
+    assert translation_stats(source, kept).english_left == []
+    # A letter the source does not use as a symbol, and the article "a", are still English left.
+    left = translation_stats(source, "我们（i）将每个token嵌入d维，并保留 a 集合中的 x。")
+    assert left.english_left == ["a", "x"] and left.untranslated_words == 2
