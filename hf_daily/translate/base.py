@@ -12,7 +12,7 @@ from hf_daily.translate.errors import TranslationModelError
 from hf_daily.translate.glossary import apply_house_style
 from hf_daily.translate.prompts import Hints
 from hf_daily.translate.quality import CJK, check_translation, translation_stats
-from hf_daily.translate.titles import adds_colon, dropped_words
+from hf_daily.translate.titles import adds_colon, dropped_words, english_words_left
 from hf_daily.translate.text import join_title_name, normalize_text, split_title_name
 
 if TYPE_CHECKING:
@@ -203,7 +203,11 @@ def retry_hints(source: str, translation: str, kind: Kind) -> Hints | None:
     title = kind == "title"
     render = tuple(dropped_words(source, translation)[:MAX_KEEP_HINTS]) if title else ()
     no_colon = title and adds_colon(source, translation)
-    english = tuple(english_left(source, translation))
+    english = english_left(source, translation)
+    if title:  # a title's capitalized words are the title check's to judge (english_words_left)
+        english = list(dict.fromkeys(english + [w.lower() for w in english_words_left(source, translation)]))
+        english = english[:MAX_KEEP_HINTS]
+    english = tuple(english)
     return Hints(keep, render, no_colon, english) if keep or render or no_colon or english else None
 
 

@@ -99,6 +99,12 @@ GLOSSARY: dict[str, str] = {
     "scalability": "可扩展性",
 }
 
+# English words Chinese ML writing commonly keeps: left in English, they are no fault of a translation.
+KEPT_IN_ENGLISH = frozenset({
+    "token", "tokens", "prompt", "prompts", "transformer", "transformers", "embedding", "logits", "softmax",
+    "batch", "pipeline", "agent", "agents", "benchmark", "et", "al", "vs", "e.g", "i.e", "top-k", "top-p",
+})
+
 
 def _pattern(term: str) -> re.Pattern[str]:
     # Plural/inflected forms ("agents", "benchmarks", "fine-tuned") should match too.

@@ -19,7 +19,8 @@ from typing import Literal, NamedTuple
 from hf_daily.translate.glossary import relevant_terms
 
 # v7: a second try also names the English words the first left ("Translate these English words into Chinese too").
-PROMPT_VERSION = "prompt-v7"
+# v8: a title that leaves its words in English ("Visual Reasoning") is tried again too, naming them.
+PROMPT_VERSION = "prompt-v8"
 
 Kind = Literal["title", "abstract"]
 

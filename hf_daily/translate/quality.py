@@ -19,6 +19,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from hf_daily.translate.glossary import KEPT_IN_ENGLISH
 from hf_daily.translate.text import normalize_text
 from hf_daily.translate.titles import title_problems
 
@@ -160,10 +161,6 @@ _COMMON = {
     "additionally", "finally", "by", "with", "for", "on", "as", "experiments", "results", "code", "and",
     "that", "although", "while", "specifically", "recent", "existing", "despite", "through", "using",
 }
-# English words Chinese ML writing commonly keeps.
-_KEPT_WORDS = {"token", "tokens", "prompt", "prompts", "transformer", "transformers", "embedding", "logits",
-               "softmax", "batch", "pipeline", "agent", "agents", "benchmark", "et", "al", "vs", "e.g", "i.e",
-               "top-k", "top-p"}
 # Enumerators such as "(iii)": Chinese writing keeps them as the source writes them.
 _ROMAN = re.compile(r"(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})")
 
@@ -213,7 +210,7 @@ def translation_stats(source: str, output: str) -> TranslationStats:
     lost_names = [n for n in names if not _present(n, output)]
 
     # Words of the source that may legitimately stay English in the output.
-    keep = {w.lower() for w in _LATIN_WORD.findall(src_no_urls) if _is_name(w)} | _KEPT_WORDS
+    keep = {w.lower() for w in _LATIN_WORD.findall(src_no_urls) if _is_name(w)} | KEPT_IN_ENGLISH
     symbols = _symbols(src_no_urls)
     ordinary = [w for w in _ordinary_words(output, keep) if w[2] not in symbols]
     run, run_text = _longest_english_run(output, ordinary)

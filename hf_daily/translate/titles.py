@@ -30,6 +30,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
+from hf_daily.translate.glossary import KEPT_IN_ENGLISH
 from hf_daily.translate.text import normalize_text, split_title_name
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -375,6 +376,40 @@ def dropped_words(source: str, translation: str) -> list[str]:
     return _dropped_words(split_title_name(source)[1], translation)
 
 
+# A Latin token with a digit or an inner capital (Video-R4, rStar-Math): a name, whatever words it contains.
+_NAME_LIKE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9.+\-]*(?:\d|[a-z][A-Z]))[A-Za-z0-9][A-Za-z0-9.+\-]*")
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z']*(?:[\s\-]+[A-Za-z][A-Za-z']*)*")
+
+
+def _left_in_english(translation: str) -> set[str]:
+    """The Latin words of a translation that read as English left, not as a name kept: those written in lower
+    case (物理-aware) and those in a run of two or more (Visual Reasoning). One capitalized word alone
+    (面向物理AI的Cosmos世界基础模型平台) is most often a name the model rightly kept."""
+    left = set()
+    for run in _LATIN_RUN.finditer(_NAME_LIKE.sub(" ", translation)):
+        words = re.split(r"[\s\-]+", run.group())
+        left |= {w.lower() for w in words if len(words) > 1 or w[:1].islower()}
+    return left
+
+
+def english_words_left(source: str, translation: str) -> list[str]:
+    """The content words of an English title (its leading name excepted) that ``translation`` leaves in English.
+
+    A title writes every word with a capital, so unlike an abstract's "Robust" a title's "Visual" is no sign of
+    a name: a word counts as left when the dictionary knows it, the house style does not keep it English
+    (token, prompt, Transformer) and the translation has it as English left (``_left_in_english``).
+    """
+    source, translation = _clean(source), _clean(translation)
+    if not source or not translation:
+        return []
+    left = _left_in_english(translation)
+    return list(dict.fromkeys(
+        w.text for w in _content_words(split_title_name(source)[1])
+        if not w.is_name and w.text.lower() not in KEPT_IN_ENGLISH
+        and {w.text.lower(), w.text.lower() + "s", w.text.lower().removesuffix("s")} & left
+    ))
+
+
 def _dropped(source: str, translation: str) -> list[str]:
     return [f"drops '{word}'" for word in _dropped_words(source, translation)]
 
@@ -472,5 +507,6 @@ def title_problems(source: str, translation: str) -> list[str]:
     if adds_colon(source, translation):
         problems.append("adds a colon")
     problems += _dropped(rest, translation)
+    problems += [f"leaves '{word}' in English" for word in english_words_left(source, translation)]
     problems += _repeated(source, translation)
     return problems
