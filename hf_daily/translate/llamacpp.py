@@ -7,8 +7,7 @@ are (no conversion, half the memory traffic of int8), and decoding several seque
 How a call runs (continuous batching, as llama.cpp's own server does it):
 
 * the prompt part shared by every text of a kind (the system message) is evaluated once, in
-  sequence 0, and shared with each slot by ``llama_memory_seq_cp`` (the unified KV cache
-  shares the cells, it does not copy them);
+  sequence 0, and copied into each slot's own KV stream by ``llama_memory_seq_cp``;
 * up to ``n_seq`` texts decode at once, one per sequence id; a text's own prompt is fed in
   chunks in the same batches as the other slots' next tokens;
 * when a text ends (an end-of-generation token or its length cap), its cells are freed and the
