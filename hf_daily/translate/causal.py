@@ -26,7 +26,7 @@ from hf_daily.translate.base import (
 from hf_daily.translate.config import OFFLINE, TranslatorConfig
 from hf_daily.translate.errors import TranslationModelError
 from hf_daily.translate.loading import ModelSource, check_local, fingerprint, load_error, resolve_source
-from hf_daily.translate.prompts import PROMPT_VERSION, build_messages, system_message
+from hf_daily.translate.prompts import PROMPT_VERSION, build_messages, shared_messages
 from hf_daily.translate.text import clean_output, group_sentences, join_translations
 
 
@@ -276,7 +276,7 @@ class CausalTranslator(BaseTranslator):
         if kind not in self._static:
             marker = "\x00hf-daily\x00"
             prompt = self._tokenizer.apply_chat_template(
-                [system_message(kind), {"role": "user", "content": marker}], tokenize=False,
+                [*shared_messages(kind), {"role": "user", "content": marker}], tokenize=False,
                 add_generation_prompt=True,
             )
             head = prompt.split(marker, 1)[0] if marker in prompt else ""

@@ -20,7 +20,8 @@ from hf_daily.translate.glossary import relevant_terms
 
 # v7: a second try also names the English words the first left ("Translate these English words into Chinese too").
 # v8: a title that leaves its words in English ("Visual Reasoning") is tried again too, naming them.
-PROMPT_VERSION = "prompt-v8"
+# v9: worked title examples before every title (TITLE_EXAMPLES).
+PROMPT_VERSION = "prompt-v9"
 
 Kind = Literal["title", "abstract"]
 
@@ -58,8 +59,26 @@ class Hints(NamedTuple):
     english: tuple[str, ...] = ()
 
 
+# Worked examples shown before every title (made up, not from any day or the dev set): each English word
+# rendered, no colon added, each said once.
+TITLE_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("Scalable Diffusion Transformers with Sparse Attention", "基于稀疏注意力的可扩展扩散Transformer"),
+    ("Memory-Efficient Fine-Tuning of Large Language Models", "大语言模型的内存高效微调"),
+    ("A Systematic Analysis of Curriculum Learning for Code Generation", "面向代码生成的课程学习系统分析"),
+    ("Teaching Small Models to Think Step by Step", "教小模型逐步思考"),
+)
+EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {"title": TITLE_EXAMPLES, "abstract": ()}
+
+
 def system_message(kind: Kind) -> dict[str, str]:
     return {"role": "system", "content": _SYSTEM.format(kind=kind, kind_rule=_KIND_RULES[kind])}
+
+
+def shared_messages(kind: Kind) -> list[dict[str, str]]:
+    """The messages before the text's own, the same for every text of ``kind``: the system message and the
+    worked examples (a runtime computes the model state after them once)."""
+    turns = [m for en, zh in EXAMPLES[kind] for m in (user_message(en), {"role": "assistant", "content": zh})]
+    return [system_message(kind), *turns]
 
 
 def user_message(text: str, hints: Hints | None = None) -> dict[str, str]:
@@ -82,4 +101,4 @@ def user_message(text: str, hints: Hints | None = None) -> dict[str, str]:
 
 
 def build_messages(text: str, kind: Kind, hints: Hints | None = None) -> list[dict[str, str]]:
-    return [system_message(kind), user_message(text, hints)]
+    return [*shared_messages(kind), user_message(text, hints)]

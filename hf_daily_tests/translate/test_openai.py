@@ -7,6 +7,7 @@ import pytest
 
 from hf_daily.translate import TranslationModelError, TranslatorConfig, load_translator
 from hf_daily.translate.openai_compat import TranslationAPIError
+from hf_daily.translate.prompts import TITLE_EXAMPLES
 from hf_daily_tests.loopback import LoopbackServer, Reply
 
 KEY = "sk-test-secret-123"
@@ -54,7 +55,12 @@ def test_translates_in_order_with_the_shared_prompt_and_key(monkeypatch):
     assert request.header("authorization") == f"Bearer {KEY}"
     payload = json.loads(request.body)
     assert payload["model"] == "deepseek-chat" and payload["temperature"] == 0
-    assert payload["messages"][0]["role"] == "system" and "强化学习" in payload["messages"][1]["content"]
+    assert payload["messages"][0]["role"] == "system" and "强化学习" in payload["messages"][-1]["content"]
+    # The worked title examples come between, as turns the model already answered.
+    turns = payload["messages"][1:-1]
+    assert [m["role"] for m in turns] == ["user", "assistant"] * len(TITLE_EXAMPLES)
+    assert [(q["content"].rsplit("\n", 1)[-1], a["content"]) for q, a in zip(turns[::2], turns[1::2])] == list(
+        TITLE_EXAMPLES)
     assert KEY not in translator.model_id and translator.model_id.startswith("openai:deepseek-chat@127.0.0.1#")
 
 

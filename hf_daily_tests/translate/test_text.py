@@ -6,7 +6,7 @@ import pytest
 
 from hf_daily.translate import source_hash
 from hf_daily.translate.glossary import relevant_terms
-from hf_daily.translate.prompts import build_messages
+from hf_daily.translate.prompts import build_messages, shared_messages
 from hf_daily.translate.text import clean_output, group_sentences, join_translations, normalize_text, split_sentences
 
 
@@ -87,8 +87,11 @@ def test_glossary_picks_only_terms_in_the_text_including_inflections():
 
 
 def test_prompt_names_the_kind_asks_for_translation_only_and_carries_relevant_terms():
-    system, user = build_messages("A multimodal agent benchmark", "title")
+    messages = build_messages("A multimodal agent benchmark", "title")
+    system, user = messages[0], messages[-1]
     assert system["role"] == "system" and user["role"] == "user"
+    # Between them, the worked title examples: the same for every title, so part of the shared prefix.
+    assert messages[:-1] == build_messages("Another title", "title")[:-1] == shared_messages("title")
     assert "paper title" in system["content"] and "Simplified Chinese" in system["content"]
     assert "Output only the Chinese translation" in system["content"]
     # The terms go with the text, so the system message is the same for every title (a cacheable prefix).
@@ -96,7 +99,7 @@ def test_prompt_names_the_kind_asks_for_translation_only_and_carries_relevant_te
     assert "扩散模型" not in user["content"]
     assert user["content"].endswith("Text:\nA multimodal agent benchmark")
     assert build_messages("Plain text about diffusion models.", "title")[0] == system
-    abstract_system, abstract_user = build_messages("Plain text.", "abstract")
+    abstract_system, abstract_user = build_messages("Plain text.", "abstract")  # abstracts have no examples
     assert "paper abstract" in abstract_system["content"] and abstract_user["content"] == "Plain text."
 
 
