@@ -205,9 +205,8 @@ def retry_hints(source: str, translation: str, kind: Kind) -> Hints | None:
     no_colon = title and adds_colon(source, translation)
     english = english_left(source, translation)
     if title:  # a title's capitalized words are the title check's to judge (english_words_left)
-        english = list(dict.fromkeys(english + [w.lower() for w in english_words_left(source, translation)]))
-        english = english[:MAX_KEEP_HINTS]
-    english = tuple(english)
+        english += [w.lower() for w in english_words_left(source, translation)]
+    english = tuple(dict.fromkeys(english))[:MAX_KEEP_HINTS]
     return Hints(keep, render, no_colon, english) if keep or render or no_colon or english else None
 
 

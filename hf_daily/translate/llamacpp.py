@@ -18,6 +18,7 @@ Greedy (argmax) throughout: the same text gives the same translation, so the cac
 
 from __future__ import annotations
 
+import heapq
 import logging
 import time
 from collections import deque
@@ -247,14 +248,13 @@ class LlamaCppEngine:
             check_fits(prompt, cap)
         # Longest first: the last texts to start are the short ones, so few slots sit idle at the end.
         queue = deque(sorted(range(len(prompts)), key=lambda i: -(len(prompts[i]) + caps[i])))
-        free_seqs = list(range(self.n_seq, 0, -1))
+        free_seqs = list(range(1, self.n_seq + 1))  # a heap of the free sequence ids
         active: list[_Slot] = []
         results: list[list[int]] = [[] for _ in prompts]
         while queue or active:
             while queue and free_seqs:
                 index = queue.popleft()
-                free_seqs.sort(reverse=True)  # the lowest free id: the slots in use stay one run of ids
-                seq = free_seqs.pop()
+                seq = heapq.heappop(free_seqs)  # the lowest free id: the slots in use stay one run of ids
                 if base:
                     api.llama_memory_seq_cp(memory, 0, seq, -1, -1)
                 active.append(_Slot(seq, index, list(prompts[index]), base, caps[index]))
@@ -293,7 +293,7 @@ class LlamaCppEngine:
                 if ended or len(slot.out) >= slot.cap:
                     results[slot.index] = slot.out
                     api.llama_memory_seq_rm(memory, slot.seq, -1, -1)
-                    free_seqs.append(slot.seq)
+                    heapq.heappush(free_seqs, slot.seq)
                     second = then(slot.index, slot.out) if then is not None and slot.index < n else None
                     if second is not None:
                         check_fits(*second)
