@@ -213,6 +213,23 @@ class LlamaCppEngine:
         pointer = self._api.llama_get_logits_ith(self._ctx, row)
         return int(np.ctypeslib.as_array(pointer, shape=(self.n_vocab,)).argmax())
 
+    def _close_gaps(self, active: list[_Slot], free_seqs: list[int]) -> None:
+        """Move the slots with the highest sequence ids into the free ids below them.
+
+        As texts end with no new ones to start, the ids in use get gaps (1, 4, 9), and llama.cpp then runs
+        one micro-batch per run of ids: a step of 4 slots cost 233 ms against 66 ms for one slot and 268 ms
+        for 16 in one run (measured on a 6-paper day). Moving a slot copies its KV stream once, in the next
+        llama_decode, which costs less than one extra micro-batch.
+        """
+        api, memory = self._api, self._memory
+        by_seq = sorted(active, key=lambda s: s.seq)
+        while free_seqs and by_seq and free_seqs[0] < by_seq[-1].seq:
+            slot, target = by_seq.pop(), heapq.heappop(free_seqs)
+            api.llama_memory_seq_cp(memory, slot.seq, target, -1, -1)
+            api.llama_memory_seq_rm(memory, slot.seq, -1, -1)
+            heapq.heappush(free_seqs, slot.seq)
+            slot.seq = target
+
     def generate(
         self, prompts: Sequence[list[int]], shared: list[int], caps: Sequence[int],
         on_done: Callable[[int], None] | None = None,
@@ -258,6 +275,8 @@ class LlamaCppEngine:
                 if base:
                     api.llama_memory_seq_cp(memory, 0, seq, -1, -1)
                 active.append(_Slot(seq, index, list(prompts[index]), base, caps[index]))
+            if not queue:
+                self._close_gaps(active, free_seqs)
             fed: dict[int, list[tuple[int, int, int, bool]]] = {}
             room = BATCH_TOKENS
             # Generating slots first (one token each), then prompt chunks in the room left.

@@ -82,8 +82,32 @@ def test_each_step_feeds_the_slots_in_sequence_order(tiny_gguf, reference, monke
     assert _gguf(tiny_gguf, batch_size=3).translate(ABSTRACTS, "abstract") == reference["abstract"]
     steps = [seqs for seqs in steps if 0 not in seqs]  # the shared system prompt, read first in sequence 0
     assert steps and all(seqs == sorted(seqs) for seqs in steps)
+    # The slots in use are one run of ids from 1, also as the last texts end at different steps: a slot
+    # whose neighbour ended moves down into its id (and its text comes out the same, as checked above).
     full = [sorted(set(seqs)) for seqs in steps if len(set(seqs)) == 3]
     assert full and all(ids == [1, 2, 3] for ids in full)  # the slots in use are one run of ids
+
+
+def test_a_slot_moves_down_into_the_id_its_neighbour_left(tiny_gguf, monkeypatch):
+    # As the last texts end at different steps, the ids in use would get gaps (1, 3), and llama.cpp runs a
+    # micro-batch per run of ids; the slot above a gap moves down into it, and its text comes out the same.
+    engine = LlamaCppEngine(tiny_gguf, n_seq=3, seq_ctx=256, n_threads=1)
+    # Longest first: text 0 takes id 1 and ends first, which leaves ids 2 and 3 in use (text 1 and text 2).
+    prompts, caps = [[10] * 20, [11] * 5, [12] * 6], [2, 9, 6]
+    alone = [engine.generate([p], [1, 2, 3], [c])[0][0] for p, c in zip(prompts, caps)]
+    steps = []
+    decode = LlamaCppEngine._decode
+
+    def recorded(self, items):
+        steps.append(sorted({seq for _token, _pos, seq, _logits in items}))
+        decode(self, items)
+
+    monkeypatch.setattr(LlamaCppEngine, "_decode", recorded)
+    together, _ = engine.generate(prompts, [1, 2, 3], caps)
+    assert together == alone and [len(t) for t in together] == caps
+    runs = [ids for ids in steps if 0 not in ids]  # the shared prompt is read first, in sequence 0
+    assert all(ids == list(range(1, len(ids) + 1)) for ids in runs)
+    assert {len(ids) for ids in runs} == {1, 2, 3}
 
 
 def test_reports_each_text_as_it_ends(tiny_gguf):
