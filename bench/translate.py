@@ -305,7 +305,6 @@ def add_speed(row: dict, result: dict, seconds: float, tokenizer, ceiling: dict 
 
 def score_day(result: dict, run: dict, cold: bool) -> dict:
     """A real day has no references: its figures are the reference-free checks'."""
-    from hf_daily.translate.glossary import apply_house_style
     from hf_daily.translate.quality import check_paper, translation_stats
     from hf_daily.translate.titles import title_problems
 

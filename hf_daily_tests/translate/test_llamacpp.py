@@ -68,22 +68,28 @@ def test_the_number_of_slots_does_not_change_a_translation(tiny_gguf, reference,
     assert translator.translate(ABSTRACTS, "abstract") == reference["abstract"]
 
 
-def test_each_step_feeds_the_slots_in_sequence_order(tiny_gguf, reference, monkeypatch):
-    # llama.cpp computes a batch over separate KV streams one run of consecutive sequence ids at a time, so
-    # a step fed out of order costs a micro-batch per slot: 2.5x the time for 16 slots on a CPU.
-    steps = []
+def _record_steps(monkeypatch) -> list[list[int]]:
+    """The sequence ids of each llama_decode call from now on, in the order the call lists its tokens,
+    leaving out the calls that read the shared prompt (sequence 0)."""
+    steps: list[list[int]] = []
     decode = LlamaCppEngine._decode
 
     def recorded(self, items):
-        steps.append([seq for _token, _pos, seq, _logits in items])
+        seqs = [seq for _token, _pos, seq, _logits in items]
+        if 0 not in seqs:
+            steps.append(seqs)
         decode(self, items)
 
     monkeypatch.setattr(LlamaCppEngine, "_decode", recorded)
+    return steps
+
+
+def test_each_step_feeds_the_slots_in_sequence_order(tiny_gguf, reference, monkeypatch):
+    # llama.cpp computes a batch over separate KV streams one run of consecutive sequence ids at a time, so
+    # a step fed out of order costs a micro-batch per slot: 2.5x the time for 16 slots on a CPU.
+    steps = _record_steps(monkeypatch)
     assert _gguf(tiny_gguf, batch_size=3).translate(ABSTRACTS, "abstract") == reference["abstract"]
-    steps = [seqs for seqs in steps if 0 not in seqs]  # the shared system prompt, read first in sequence 0
     assert steps and all(seqs == sorted(seqs) for seqs in steps)
-    # The slots in use are one run of ids from 1, also as the last texts end at different steps: a slot
-    # whose neighbour ended moves down into its id (and its text comes out the same, as checked above).
     full = [sorted(set(seqs)) for seqs in steps if len(set(seqs)) == 3]
     assert full and all(ids == [1, 2, 3] for ids in full)  # the slots in use are one run of ids
 
@@ -95,17 +101,10 @@ def test_a_slot_moves_down_into_the_id_its_neighbour_left(tiny_gguf, monkeypatch
     # Longest first: text 0 takes id 1 and ends first, which leaves ids 2 and 3 in use (text 1 and text 2).
     prompts, caps = [[10] * 20, [11] * 5, [12] * 6], [2, 9, 6]
     alone = [engine.generate([p], [1, 2, 3], [c])[0][0] for p, c in zip(prompts, caps)]
-    steps = []
-    decode = LlamaCppEngine._decode
-
-    def recorded(self, items):
-        steps.append(sorted({seq for _token, _pos, seq, _logits in items}))
-        decode(self, items)
-
-    monkeypatch.setattr(LlamaCppEngine, "_decode", recorded)
+    steps = _record_steps(monkeypatch)
     together, _ = engine.generate(prompts, [1, 2, 3], caps)
     assert together == alone and [len(t) for t in together] == caps
-    runs = [ids for ids in steps if 0 not in ids]  # the shared prompt is read first, in sequence 0
+    runs = [sorted(set(seqs)) for seqs in steps]
     assert all(ids == list(range(1, len(ids) + 1)) for ids in runs)
     assert {len(ids) for ids in runs} == {1, 2, 3}
 
