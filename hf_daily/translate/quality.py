@@ -127,9 +127,38 @@ def source_names(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# A count written with a magnitude suffix: "72k", "110K", "1.5M", "2B".
+_MAGNITUDE = re.compile(r"(\d+(?:\.\d+)?)([kKmMbB])")
+_SUFFIX_VALUE = {"k": 10**3, "m": 10**6, "b": 10**9}
+# The Chinese ways of writing a large count: 7.2万, 15亿, 3千, 1.2百万, 2千万.
+_CHINESE_UNITS = (("亿", 10**8), ("千万", 10**7), ("百万", 10**6), ("万", 10**4), ("千", 10**3))
+
+
+def _decimal(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _in_chinese_units(value: float, output: str) -> bool:
+    """A large count written with a Chinese unit: 72,000 as 7.2万, 2,000,000,000 as 20亿."""
+    # Not glued to a digit before it: "17.2万" is not 7.2万.
+    return any(re.search(rf"(?<![\d.]){re.escape(_decimal(value / unit))}{zh}", output)
+               for zh, unit in _CHINESE_UNITS if value >= unit)
+
+
+def _count_written_out(name: str, output: str) -> bool:
+    """"72k" translated as 72,000, 72000 or 7.2万 (and 110K as 11万, 2B as 20亿) is kept, not lost."""
+    m = _MAGNITUDE.fullmatch(name)
+    if not m:
+        return False
+    value = float(m.group(1)) * _SUFFIX_VALUE[m.group(2).lower()]
+    if value == int(value) and str(int(value)) in {_norm_number(n) for n in _NUMBER.findall(output)}:
+        return True
+    return _in_chinese_units(value, output)
+
+
 def _present(name: str, output: str) -> bool:
     low = output.lower()
-    if name.lower() in low:
+    if name.lower() in low or _count_written_out(name, output):
         return True
     parts = name.split("-")
     if len(parts) > 1:
@@ -203,7 +232,8 @@ def translation_stats(source: str, output: str) -> TranslationStats:
         numbers.setdefault(_norm_number(n), n)
     out_numbers = {_norm_number(n) for n in _NUMBER.findall(out_no_urls)}
     lost_numbers = [written for n, written in numbers.items()
-                    if n not in out_numbers and not _as_chinese_numeral(n, output)]
+                    if n not in out_numbers and not _as_chinese_numeral(n, output)
+                    and not _in_chinese_units(float(n), output)]
     urls = _urls(source)
     lost_urls = [u for u in urls if u not in output]
     names = source_names(source)

@@ -64,3 +64,20 @@ def test_variables_and_enumerators_of_the_source_are_symbols_not_english_left():
     # A letter the source does not use as a symbol, and the article "a", are still English left.
     left = translation_stats(source, "我们（i）将每个token嵌入d维，并保留 a 集合中的 x。")
     assert left.english_left == ["a", "x"] and left.untranslated_words == 2
+
+
+@pytest.mark.parametrize("translation", ["超过72,000个表达，共2000个视频。", "超过7.2万个表达，共2千个视频。", "超过72K个表达，共2k个视频。"])
+def test_a_count_with_a_magnitude_suffix_may_be_written_out(translation):
+    source = "A dataset of over 72k expressions in 2k videos."
+    assert translation_stats(source, translation).lost_names == []
+
+
+@pytest.mark.parametrize("translation", ["超过72个表达，共2000个视频。", "超过17.2万个表达，共2000个视频。", "超过720,000个表达，共2000个视频。"])
+def test_a_count_written_out_wrong_is_still_lost(translation):
+    assert translation_stats("A dataset of over 72k expressions in 2k videos.", translation).lost_names == ["72k"]
+
+
+def test_a_large_number_may_be_written_with_a_chinese_unit():
+    source = "We collect 1,200,000 images and 20,000 captions."
+    assert translation_stats(source, "我们收集了120万张图像和2万条描述。").lost_numbers == []
+    assert translation_stats(source, "我们收集了12万张图像和2万条描述。").lost_numbers == ["1,200,000"]
