@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from hf_daily.translate.text import URL
+
 GLOSSARY: dict[str, str] = {
     "reinforcement learning": "强化学习",
     "fine-tuning": "微调",
@@ -160,7 +162,8 @@ SPELLINGS: dict[str, str] = {
     "令牌化": "分词",
 }
 
-_LATIN = re.compile(r"(?<![A-Za-z0-9_\-])([A-Za-z][A-Za-z\-]*[A-Za-z])(?![A-Za-z0-9_\-])")
+# A word glued to a digit after it ("inherently3D") is still a word; one glued to a digit before it is a name.
+_LATIN = re.compile(r"(?<![A-Za-z0-9_\-])([A-Za-z][A-Za-z\-]*[A-Za-z])(?![A-Za-z_\-])")
 
 
 def apply_house_style(source: str, translation: str) -> str:
@@ -180,7 +183,14 @@ def apply_house_style(source: str, translation: str) -> str:
         # Only ordinary lower-case words: "Latent" may open a name the source keeps.
         return zh if zh and word.islower() else word
 
-    text = _LATIN.sub(translate_left, text)
+    def translate_words(part: str) -> str:
+        part = _COMPOUND.sub(lambda m: COMPOUND_SUFFIXES[m.group(1)], part)
+        return _LATIN.sub(translate_left, part)
+
+    # Never inside a URL: https://efficient-vit.github.io stays as written.
+    pieces = URL.split(text)
+    urls = URL.findall(text)
+    text = "".join(translate_words(p) + (urls[i] if i < len(urls) else "") for i, p in enumerate(pieces))
     # The spaces a model put around an English word are not wanted once it is Chinese ("用于 可扩展的 视频").
     text = _SPACE_BETWEEN_HAN.sub("", text)
     # "一种可扩展的的方法": an adjective put in before the model's own 的.
@@ -189,5 +199,66 @@ def apply_house_style(source: str, translation: str) -> str:
 
 _SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u3400-\u9fff，。、；：])[ \t]+(?=[\u3400-\u9fff])")
 
-# Glossary terms whose Chinese is not the English itself: translated where a model left them in English.
-_LEFT_IN_ENGLISH = {en: zh for en, zh in GLOSSARY.items() if zh.lower() != en and " " not in en}
+# Ordinary words of ML abstracts that a small model leaves in English now and then ("取得了 promising结果",
+# "在 LMM backbone 的早期层"), each with the one sense it has in such writing. Not put in prompts: only
+# translated after the model where it left them, in lower case. Words whose Chinese depends on the sentence
+# (to, as, bridge, claim) are not here: a second try names those.
+LEFT_WORDS: dict[str, str] = {
+    # adjectives
+    "superior": "更优的", "inferior": "较差的", "promising": "有前景的", "plausible": "合理的",
+    "coherent": "连贯的", "robust": "鲁棒的", "naive": "朴素的", "novel": "新颖的", "diverse": "多样的",
+    "comprehensive": "全面的", "intricate": "复杂的", "sophisticated": "复杂的", "versatile": "通用的",
+    "holistic": "整体的", "seamless": "无缝的", "remarkable": "显著的", "impressive": "出色的",
+    "substantial": "显著的", "inherent": "固有的", "efficient": "高效的", "inefficient": "低效的",
+    "effective": "有效的", "ineffective": "无效的", "principled": "有原则的", "proprietary": "专有的",
+    "minimalist": "极简的", "foundational": "基础性的", "transformative": "变革性的",
+    "unprecedented": "前所未有的", "interpretable": "可解释的", "controllable": "可控的",
+    "lightweight": "轻量级的", "compact": "紧凑的", "realistic": "逼真的", "photorealistic": "照片级真实感的",
+    "faithful": "忠实的", "spurious": "虚假的", "sparse": "稀疏的", "heterogeneous": "异构的",
+    "modular": "模块化的", "autoregressive": "自回归", "empirical": "实证", "theoretical": "理论",
+    "extensive": "大量的", "challenging": "具有挑战性的", "critical": "关键的", "crucial": "关键的",
+    "essential": "必要的", "scarce": "稀缺的", "costly": "昂贵的", "expensive": "昂贵的",
+    "prohibitive": "难以承受的", "trustworthy": "可信的", "reliable": "可靠的", "unreliable": "不可靠的",
+    "suboptimal": "次优的", "optimal": "最优的", "hallucinated": "幻觉", "degraded": "退化的",
+    "cinematic": "电影级", "multi-turn": "多轮", "long-horizon": "长时程", "coarse-grained": "粗粒度",
+    "unified": "统一的", "agnostic": "无关的", "curated": "精选的", "biomedical": "生物医学",
+    "nuanced": "细致的", "cascading": "级联",
+    # adverbs
+    "consistently": "始终", "inherently": "本质上", "empirically": "实证地", "theoretically": "理论上",
+    "significantly": "显著地", "substantially": "显著地", "remarkably": "显著地", "seamlessly": "无缝地",
+    "effectively": "有效地", "efficiently": "高效地", "explicitly": "显式地", "implicitly": "隐式地",
+    "jointly": "联合", "simultaneously": "同时", "iteratively": "迭代地", "progressively": "逐步",
+    "dynamically": "动态地", "adaptively": "自适应地", "automatically": "自动", "extensively": "广泛地",
+    # verbs
+    "emerges": "出现", "emerge": "出现", "emerged": "出现", "arises": "出现", "arise": "出现",
+    "leverages": "利用", "leverage": "利用", "leveraging": "利用", "facilitate": "促进",
+    "facilitates": "促进", "facilitating": "促进", "refine": "细化", "refines": "细化", "mitigate": "缓解",
+    "mitigates": "缓解", "alleviate": "缓解", "alleviates": "缓解", "enhance": "增强", "enhances": "增强",
+    "outperform": "优于", "outperforms": "优于", "surpass": "超越", "surpasses": "超越",
+    "diverged": "分化", "tackle": "解决", "tackles": "解决", "unlock": "解锁", "unlocks": "解锁",
+    "paving": "铺平", "probing": "探测", "jailbreak": "越狱", "jailbreaking": "越狱",
+    # nouns
+    "paradigm": "范式", "paradigms": "范式", "backbone": "主干", "backbones": "主干", "overhead": "开销",
+    "bottleneck": "瓶颈", "bottlenecks": "瓶颈", "ideation": "构思", "conception": "构想",
+    "variation": "变化", "variations": "变化", "variants": "变体", "scaffold": "支架", "grounding": "定位",
+    "trade-off": "权衡", "tradeoff": "权衡", "trade-offs": "权衡", "insights": "见解", "insight": "见解",
+    "fidelity": "保真度", "granularity": "粒度", "latency": "延迟", "throughput": "吞吐量",
+    "modality": "模态", "modalities": "模态", "baseline": "基线", "baselines": "基线",
+    "heuristics": "启发式方法", "heuristic": "启发式", "corpus": "语料库", "corpora": "语料库",
+    "annotation": "标注", "annotations": "标注", "trajectory": "轨迹", "trajectories": "轨迹",
+    "workflow": "工作流", "workflows": "工作流", "formulation": "表述", "manipulation": "操作",
+    "affordance": "可供性", "affordances": "可供性", "embodiment": "具身形态", "cues": "线索",
+    "proficiency": "熟练度", "usability": "可用性", "correspondence": "对应关系", "practically": "实际上",
+    # prepositions whose Chinese reads right in place
+    "unlike": "不同于",
+}
+# The English half of a compound whose other half the model translated ("图-aware", "高-quality"): after a
+# Chinese character, a digit or a capital, "-aware" is 感知.
+COMPOUND_SUFFIXES: dict[str, str] = {
+    "aware": "感知", "quality": "质量", "specific": "特定", "driven": "驱动", "level": "级", "guided": "引导",
+}
+_COMPOUND = re.compile(r"(?<=[\u3400-\u9fff0-9A-Z])-(" + "|".join(COMPOUND_SUFFIXES) + r")(?![A-Za-z0-9_\-])")
+
+# Translated where a model left them in English: glossary terms whose Chinese is not the English itself,
+# then the ordinary words above.
+_LEFT_IN_ENGLISH = {**{en: zh for en, zh in GLOSSARY.items() if zh.lower() != en and " " not in en}, **LEFT_WORDS}

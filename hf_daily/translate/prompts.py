@@ -21,7 +21,9 @@ from hf_daily.translate.glossary import relevant_terms
 # v7: a second try also names the English words the first left ("Translate these English words into Chinese too").
 # v8: a title that leaves its words in English ("Visual Reasoning") is tried again too, naming them.
 # v9: worked title examples before every title (TITLE_EXAMPLES).
-PROMPT_VERSION = "prompt-v9"
+# v10: the house style translates ordinary words a model leaves in English (glossary.LEFT_WORDS), so fewer
+#      second tries, and a count written out (72k as 72,000) no longer counts as lost.
+PROMPT_VERSION = "prompt-v10"
 
 Kind = Literal["title", "abstract"]
 

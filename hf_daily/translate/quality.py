@@ -20,13 +20,13 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 from hf_daily.translate.glossary import KEPT_IN_ENGLISH
+from hf_daily.translate.text import URL as _URL
 from hf_daily.translate.text import normalize_text
 from hf_daily.translate.titles import title_problems
 
 Kind = Literal["title", "abstract"]
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'（）()，。；]+", re.IGNORECASE)
 # 1,000 / 3.5 / 70 / 85%; in the output, digits glued to anything count too.
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 # In the source, only standalone numbers: digits inside a name (GPT-4o, 7B, Qwen2.5) are the names check's.

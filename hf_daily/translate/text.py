@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 
+# A URL in running text, English or Chinese: it ends at a space, a quote or Chinese punctuation.
+URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'（）()，。；]+", re.IGNORECASE)
+
 _WS = re.compile(r"\s+")
 
 

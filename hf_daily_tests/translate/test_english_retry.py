@@ -13,33 +13,33 @@ from hf_daily.translate.prompts import ENGLISH_HEADER, Hints, user_message
 from hf_daily.translate.quality import translation_stats
 from hf_daily_tests.loopback import LoopbackServer, Reply
 
-SOURCE = "We propose a robust method for training models."
-LEFT = "我们提出了一种 robust 方法来训练模型。"
-FIXED = "我们提出了一种鲁棒的方法来训练模型。"
+SOURCE = "We propose a frugal method for training models."
+LEFT = "我们提出了一种 frugal 方法来训练模型。"
+FIXED = "我们提出了一种节俭的方法来训练模型。"
 CLEAN_SOURCE = "We study how models learn."
 CLEAN = "我们研究模型如何学习。"
 
 
 def test_the_words_left_are_listed_once_and_names_are_not():
-    stats = translation_stats(SOURCE, "我们提出了一种 robust 方法，Robust 且 robust，用于训练 GPT-4o 模型。")
-    assert stats.english_left == ["robust"] and stats.untranslated_words == 2  # "Robust" reads as a name
-    assert english_left(SOURCE, LEFT) == ["robust"]
+    stats = translation_stats(SOURCE, "我们提出了一种 frugal 方法，Frugal 且 frugal，用于训练 GPT-4o 模型。")
+    assert stats.english_left == ["frugal"] and stats.untranslated_words == 2  # "Frugal" reads as a name
+    assert english_left(SOURCE, LEFT) == ["frugal"]
     assert english_left(SOURCE, FIXED) == [] and retry_hints(SOURCE, FIXED, "abstract") is None
 
 
 def test_words_the_house_style_translates_are_not_named():
     # "scalable" is a glossary word that apply_house_style translates after the model: no second try for it.
-    source = "We propose a scalable and robust method."
+    source = "We propose a scalable and frugal method."
     assert english_left(source, "我们提出了一种 scalable 方法。") == []
     assert retry_hints(source, "我们提出了一种 scalable 方法。", "abstract") is None
-    assert english_left(source, "我们提出了一种 scalable 且 robust 的方法。") == ["robust"]
+    assert english_left(source, "我们提出了一种 scalable 且 frugal 的方法。") == ["frugal"]
 
 
 def test_the_hint_names_the_words_in_the_prompt():
     hints = retry_hints(SOURCE, LEFT, "abstract")
-    assert hints == Hints(english=("robust",))
+    assert hints == Hints(english=("frugal",))
     content = user_message(SOURCE, hints)["content"]
-    assert f"{ENGLISH_HEADER}robust\n" in content and content.endswith(SOURCE)
+    assert f"{ENGLISH_HEADER}frugal\n" in content and content.endswith(SOURCE)
 
 
 def test_better_prefers_less_english_at_equal_problems_but_not_by_dropping_text():
@@ -48,8 +48,8 @@ def test_better_prefers_less_english_at_equal_problems_but_not_by_dropping_text(
     # Fewer English words only because the sentence lost most of its Chinese: the first stays.
     assert better(SOURCE, LEFT, "我们提出了方法来训练。", "abstract") == LEFT
     # Fewer problems still come first: a second try that loses a number loses, whatever its English.
-    source = "We train the model on 1,000 carefully chosen and robust examples from the web."
-    first, second = "我们在来自网络的1,000个精心挑选的 robust 样本上训练模型。", "我们在来自网络的一千个精心挑选的鲁棒样本上训练模型。"
+    source = "We train the model on 1,000 carefully chosen and frugal examples from the web."
+    first, second = "我们在来自网络的1,000个精心挑选的 frugal 样本上训练模型。", "我们在来自网络的一千个精心挑选的节俭样本上训练模型。"
     assert better(source, first, second, "abstract") == first
 
 
@@ -70,20 +70,20 @@ def _user(request) -> str:
 
 
 def test_openai_english_left_is_tried_again_naming_the_words_and_the_better_kept():
-    def leaves_robust_unless_told(request) -> Reply:
+    def leaves_frugal_unless_told(request) -> Reply:
         user = _user(request)
         if CLEAN_SOURCE in user:
             return _chat(CLEAN)
-        return _chat(FIXED if f"{ENGLISH_HEADER}robust\n" in user else LEFT)
+        return _chat(FIXED if f"{ENGLISH_HEADER}frugal\n" in user else LEFT)
 
-    with LoopbackServer(fallback=leaves_robust_unless_told) as server:
+    with LoopbackServer(fallback=leaves_frugal_unless_told) as server:
         out = _openai(server).translate([SOURCE, CLEAN_SOURCE], "abstract")
     assert out == [FIXED, CLEAN]
     prompts = [_user(r) for r in server.requests]
     assert len(prompts) == 3  # the clean one is not tried again
     assert sum(ENGLISH_HEADER in p for p in prompts) == 1
     (retry,) = [p for p in prompts if ENGLISH_HEADER in p]
-    assert f"{ENGLISH_HEADER}robust\n" in retry and retry.endswith(SOURCE)
+    assert f"{ENGLISH_HEADER}frugal\n" in retry and retry.endswith(SOURCE)
 
 
 def test_openai_a_second_try_that_leaves_as_much_english_is_dropped():
@@ -111,7 +111,7 @@ def _local(tiny_gguf, runtime: str):
 
 class _Scripted:
     """Stands in for the output cleaning: the random tiny model's raw first outputs get scripted translations
-    (the first text's leaves "robust" in English), any other output (a second try's) the fixed one."""
+    (the first text's leaves "frugal" in English), any other output (a second try's) the fixed one."""
 
     def __init__(self, first_raw: dict[str, str]):
         self.first_raw = first_raw
@@ -157,7 +157,7 @@ def test_local_english_left_is_tried_again_naming_the_words_and_the_better_kept(
     assert translator.translate([SOURCE, CLEAN_SOURCE], "abstract") == [FIXED, CLEAN]
     retries = [p for p in prompts if ENGLISH_HEADER in p]
     assert len(prompts) == 3 and len(retries) == 1  # the clean text is not tried again
-    assert f"{ENGLISH_HEADER}robust\n" in retries[0] and retries[0].endswith(SOURCE)
+    assert f"{ENGLISH_HEADER}frugal\n" in retries[0] and retries[0].endswith(SOURCE)
     if runtime == "llamacpp":
         assert calls == [1]  # the second try joined the same run
 

@@ -36,3 +36,18 @@ def test_no_space_is_left_where_an_english_word_became_chinese():
         "一个用于可扩展的、记忆驱动的框架"
     # Spaces beside Latin text stay: they are the model's and readable.
     assert apply_house_style("We use GPT-4o.", "我们使用 GPT-4o 模型。") == "我们使用 GPT-4o 模型。"
+
+
+def test_ordinary_words_a_model_leaves_are_translated_in_place():
+    source = "Unlike prior work, it gives promising results with a 3D-aware, high-quality backbone."
+    out = apply_house_style(source, "unlike以往的工作，它用 3D-aware、高-quality 的 backbone 取得了 promising的结果。")
+    assert out == "不同于以往的工作，它用 3D感知、高质量的主干取得了有前景的结果。"
+    # A word glued to the digits after it is still a word; one after digits or a hyphen belongs to a name.
+    assert apply_house_style("It is inherently 3D-aware.", "它 inherently3D-aware。") == "它本质上3D感知。"
+    assert apply_house_style("x", "Qwen2-robust 与 v2robust") == "Qwen2-robust 与 v2robust"
+
+
+def test_words_inside_urls_are_left_as_written():
+    source = "Code: https://efficient-vit.github.io/robust and www.sparse.ai"
+    out = apply_house_style(source, "代码：https://efficient-vit.github.io/robust 与 www.sparse.ai，以及 robust 基线")
+    assert out == "代码：https://efficient-vit.github.io/robust 与 www.sparse.ai，以及鲁棒的基线"
