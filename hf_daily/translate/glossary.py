@@ -187,16 +187,16 @@ def apply_house_style(source: str, translation: str) -> str:
         part = _COMPOUND.sub(lambda m: COMPOUND_SUFFIXES[m.group(1)], part)
         return _LATIN.sub(translate_left, part)
 
-    # Never inside a URL: https://efficient-vit.github.io stays as written.
-    pieces = URL.split(text)
-    urls = URL.findall(text)
-    text = "".join(translate_words(p) + (urls[i] if i < len(urls) else "") for i, p in enumerate(pieces))
+    # Never inside a URL: https://efficient-vit.github.io stays as written (the URLs are the odd parts).
+    parts = _URL_SPLIT.split(text)
+    text = "".join(part if i % 2 else translate_words(part) for i, part in enumerate(parts))
     # The spaces a model put around an English word are not wanted once it is Chinese ("用于 可扩展的 视频").
     text = _SPACE_BETWEEN_HAN.sub("", text)
     # "一种可扩展的的方法": an adjective put in before the model's own 的.
     return text.replace("的的", "的")
 
 
+_URL_SPLIT = re.compile(f"({URL.pattern})", URL.flags)
 _SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u3400-\u9fff，。、；：])[ \t]+(?=[\u3400-\u9fff])")
 
 # Ordinary words of ML abstracts that a small model leaves in English now and then ("取得了 promising结果",

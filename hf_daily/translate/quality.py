@@ -20,8 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 from hf_daily.translate.glossary import KEPT_IN_ENGLISH
-from hf_daily.translate.text import URL as _URL
-from hf_daily.translate.text import normalize_text
+from hf_daily.translate.text import URL as _URL, normalize_text
 from hf_daily.translate.titles import title_problems
 
 Kind = Literal["title", "abstract"]
